@@ -1,0 +1,52 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Kernels must be compiled for the host's vector ISA: Swift emits baseline
+// SSE2 otherwise. `-Xcc -march=native` reaches Swift's code generator through
+// the Clang importer's target options, so it governs Swift code too.
+let hostISA: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-march=native"])]
+let fast: [SwiftSetting] = hostISA + [.unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))]
+
+let package = Package(
+    name: "Whittle",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "whittle", targets: ["whittle"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+    ],
+    targets: [
+        // C layer: Lua 5.4 and libedit from Debian, plus the shim that owns every longjmp.
+        .systemLibrary(name: "CLua", pkgConfig: "lua5.4", providers: [.apt(["liblua5.4-dev"])]),
+        .systemLibrary(name: "CEditLine", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "CLuaShim", dependencies: ["CLua"]),
+
+        // Numeric core, bottom up: pointer-level kernels, then the tensor type.
+        .target(name: "WhittleKernels", swiftSettings: fast),
+        .target(name: "WhittleTensor", dependencies: ["WhittleKernels"], swiftSettings: fast),
+        // Files (safetensors, IDX, GGUF), datasets, then layers/autograd/training.
+        .target(name: "WhittleFormats", dependencies: ["WhittleTensor", "CZlib"], swiftSettings: hostISA),
+        .target(name: "WhittleData", dependencies: ["WhittleTensor", "WhittleFormats"], swiftSettings: hostISA),
+        .target(name: "WhittleNN", dependencies: ["WhittleTensor", "WhittleKernels", "WhittleFormats", "WhittleData"], swiftSettings: fast),
+
+        // Lua host and bindings, then the CLI library and a thin executable.
+        .target(name: "WhittleLua", dependencies: [
+            "CLua", "CLuaShim", "WhittleTensor", "WhittleKernels", "WhittleFormats", "WhittleData", "WhittleNN",
+        ], swiftSettings: hostISA),
+        .target(name: "WhittleCLI", dependencies: [
+            "WhittleLua", "CEditLine",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], swiftSettings: hostISA),
+        .executableTarget(name: "whittle", dependencies: ["WhittleCLI"], swiftSettings: hostISA),
+
+        .testTarget(name: "WhittleKernelsTests", dependencies: ["WhittleKernels"], swiftSettings: hostISA),
+        .testTarget(name: "WhittleTensorTests", dependencies: ["WhittleTensor"], swiftSettings: hostISA),
+        .testTarget(name: "WhittleFormatsTests", dependencies: ["WhittleFormats"], swiftSettings: hostISA),
+        .testTarget(name: "WhittleNNTests", dependencies: ["WhittleNN", "WhittleData"], swiftSettings: hostISA),
+        .testTarget(name: "WhittleLuaTests", dependencies: ["WhittleLua", "CLua"], swiftSettings: hostISA),
+        .testTarget(name: "WhittleCLITests", dependencies: ["whittle"], swiftSettings: hostISA),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,3 @@
+// libedit (BSD licence) through its readline-compatible interface.
+#include <stdio.h>
+#include <editline/readline.h>

@@ -1,0 +1,1 @@
+// WhittleData: filled in by its issue.

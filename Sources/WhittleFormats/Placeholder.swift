@@ -1,0 +1,1 @@
+// WhittleFormats: filled in by its issue.

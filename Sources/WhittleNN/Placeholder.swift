@@ -1,0 +1,1 @@
+// WhittleNN: filled in by its issue.

@@ -5,7 +5,8 @@ import PackageDescription
 // SSE2 otherwise. `-Xcc -march=native` reaches Swift's code generator through
 // the Clang importer's target options, so it governs Swift code too.
 let hostISA: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-march=native"])]
-let fast: [SwiftSetting] = hostISA + [.unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))]
+// Only the pointer-level kernels drop runtime checks; every layer above keeps them.
+let fast: [SwiftSetting] = hostISA + [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
 
 let package = Package(
     name: "Whittle",
@@ -25,11 +26,11 @@ let package = Package(
 
         // Numeric core, bottom up: pointer-level kernels, then the tensor type.
         .target(name: "WhittleKernels", swiftSettings: fast),
-        .target(name: "WhittleTensor", dependencies: ["WhittleKernels"], swiftSettings: fast),
+        .target(name: "WhittleTensor", dependencies: ["WhittleKernels"], swiftSettings: hostISA),
         // Files (safetensors, IDX, GGUF), datasets, then layers/autograd/training.
         .target(name: "WhittleFormats", dependencies: ["WhittleTensor", "CZlib"], swiftSettings: hostISA),
         .target(name: "WhittleData", dependencies: ["WhittleTensor", "WhittleFormats"], swiftSettings: hostISA),
-        .target(name: "WhittleNN", dependencies: ["WhittleTensor", "WhittleKernels", "WhittleFormats", "WhittleData"], swiftSettings: fast),
+        .target(name: "WhittleNN", dependencies: ["WhittleTensor", "WhittleKernels", "WhittleFormats", "WhittleData"], swiftSettings: hostISA),
 
         // Lua host and bindings, then the CLI library and a thin executable.
         .target(name: "WhittleLua", dependencies: [

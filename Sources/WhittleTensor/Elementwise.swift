@@ -13,7 +13,8 @@ public enum BinaryOp: Sendable {
         }
     }
 
-    var symbol: String {
+    /// The operator as written in messages ("+", "max").
+    public var symbol: String {
         switch self {
         case .add: return "+"
         case .sub: return "-"

@@ -41,7 +41,7 @@ extension Tensor: CustomStringConvertible {
         let shapeText = "(" + shape.map(String.init).joined(separator: ", ") + (rank == 1 ? ",)" : ")")
         let prefix = "tensor("
         let body = count == 0 ? String(repeating: "[", count: max(rank, 1)) + String(repeating: "]", count: max(rank, 1))
-                              : render(dim: 0, offset: 0, indent: prefix.count - 1)
+                              : render(dim: 0, offset: 0, indent: prefix.count)
         return prefix + body + ", shape=\(shapeText), dtype=\(dtype))"
     }
 }

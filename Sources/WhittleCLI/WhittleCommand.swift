@@ -1,0 +1,27 @@
+import ArgumentParser
+import WhittleLua
+
+/// The `whittle` command: subcommands are types, the executable only calls `main()`.
+public struct WhittleCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "whittle",
+        abstract: "Neural-network compression from Lua recipes: pruning, quantization, distillation, sharing, low-rank.",
+        discussion: """
+        Run a recipe with `whittle run recipe.lua`, experiment with `whittle repl`,
+        and use `help()` inside Lua for the API.
+        """,
+        version: "whittle \(whittleVersion) (Lua 5.4)",
+        subcommands: subcommands
+    )
+
+    /// Every subcommand; later issues add theirs here.
+    static let subcommands: [ParsableCommand.Type] = [RunCommand.self, ReplCommand.self]
+
+    public init() {}
+}
+
+/// Options shared by the commands that start a Lua state.
+struct HostOptions: ParsableArguments {
+    @Flag(help: "Refuse os.execute, io.popen, native code (C modules, native plugins) and writes outside the working directory.")
+    var sandbox = false
+}

@@ -1,1 +1,0 @@
-// WhittleData: filled in by its issue.

@@ -1,1 +1,0 @@
-// WhittleFormats: filled in by its issue.

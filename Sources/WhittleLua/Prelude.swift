@@ -1,0 +1,99 @@
+/// Lua code run once per state after the bindings are installed: wires class
+/// `__index` tables, publishes `whittle`, defines `help`, and applies the sandbox.
+enum Prelude {
+    static let code = #"""
+local whittle, classes, mode = ...
+
+-- obj.prop calls the property getter; obj:method() finds the method.
+for _, c in pairs(classes) do
+  local methods, props = c.methods, c.properties
+  c.mt.__index = function(self, key)
+    local m = methods[key]
+    if m ~= nil then return m end
+    local p = props[key]
+    if p ~= nil then return p(self) end
+    return nil
+  end
+end
+
+-- Shapes are plain arrays that print like numpy's and compare by value.
+local shape_mt = {}
+shape_mt.__name = "whittle.Shape"
+shape_mt.__tostring = function(s)
+  local parts = {}
+  for i = 1, #s do parts[i] = tostring(s[i]) end
+  return "(" .. table.concat(parts, ", ") .. (#s == 1 and ",)" or ")")
+end
+shape_mt.__eq = function(a, b)
+  if #a ~= #b then return false end
+  for i = 1, #a do if a[i] ~= b[i] then return false end end
+  return true
+end
+debug.getregistry()["whittle.Shape"] = shape_mt
+
+local help_text = whittle.help
+whittle.help = function(...) print(help_text(...)) end
+help = whittle.help
+
+-- A readable one-line rendering of any value, used by the REPL.
+local function pretty(v, depth, seen)
+  depth, seen = depth or 0, seen or {}
+  if type(v) == "string" then return string.format("%q", v) end
+  if type(v) ~= "table" or getmetatable(v) ~= nil then return tostring(v) end
+  if seen[v] then return "<cycle>" end
+  if depth > 2 then return "{...}" end
+  seen[v] = true
+  local parts, n = {}, #v
+  for i = 1, n do parts[#parts + 1] = pretty(v[i], depth + 1, seen) end
+  local keys = {}
+  for k in pairs(v) do
+    if not (math.type(k) == "integer" and k >= 1 and k <= n) then keys[#keys + 1] = k end
+  end
+  table.sort(keys, function(a, b) return tostring(a) < tostring(b) end)
+  for _, k in ipairs(keys) do
+    local key = (type(k) == "string" and k:match("^[%a_][%w_]*$")) and k or ("[" .. pretty(k, depth + 1, seen) .. "]")
+    parts[#parts + 1] = key .. "=" .. pretty(v[k], depth + 1, seen)
+    if #parts > 40 then parts[#parts + 1] = "..."; break end
+  end
+  seen[v] = nil
+  return "{" .. table.concat(parts, ", ") .. "}"
+end
+whittle.pretty = pretty
+
+_G.whittle = whittle
+package.loaded.whittle = whittle
+
+if mode == "sandbox" then
+  local check = whittle._check_write
+  local function refuse(what)
+    return function() error("sandbox: " .. what .. " is disabled (--sandbox)", 2) end
+  end
+  os.execute = refuse("os.execute")
+  os.exit = refuse("os.exit")
+  os.tmpname = refuse("os.tmpname")
+  io.popen = refuse("io.popen")
+  package.loadlib = refuse("package.loadlib")
+  package.cpath = ""
+  -- Keep the preload and Lua-file searchers; C searchers would load native code.
+  package.searchers[3] = function(name) return "\n\tsandbox: C modules are disabled (--sandbox)" end
+  package.searchers[4] = nil
+  local open, output, remove, rename = io.open, io.output, os.remove, os.rename
+  io.open = function(path, fmode, ...)
+    if type(fmode) == "string" and fmode:find("[wa+]") then check(path) end
+    return open(path, fmode, ...)
+  end
+  io.output = function(f, ...)
+    if type(f) == "string" then check(f) end
+    return output(f, ...)
+  end
+  os.remove = function(path) check(path); return remove(path) end
+  os.rename = function(a, b) check(a); check(b); return rename(a, b) end
+  local load_ = load
+  load = function(chunk, name, lmode, env) return load_(chunk, name, "t", env) end
+  dofile = dofile  -- reads only
+  debug = { traceback = debug.traceback }
+  package.loaded.debug = debug
+end
+whittle._check_write = nil
+"""#
+}

@@ -1,0 +1,5 @@
+/// Filled in by its issue: namespaces and classes this file adds to `whittle`.
+enum QuantizeBindings {
+    static let namespaces: [Namespace] = []
+    static let classes: [LuaClass] = []
+}

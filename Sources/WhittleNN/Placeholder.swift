@@ -1,1 +1,0 @@
-// WhittleNN: filled in by its issue.

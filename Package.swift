@@ -23,9 +23,11 @@ let package = Package(
         .systemLibrary(name: "CEditLine", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "CLuaShim", dependencies: ["CLua"]),
+        // VNNI (vpdpbusd) is reachable only through C intrinsics; scalar fallback without AVX512-VNNI.
+        .target(name: "CKernels", cSettings: [.unsafeFlags(["-march=native", "-O3"])]),
 
         // Numeric core, bottom up: pointer-level kernels, then the tensor type.
-        .target(name: "WhittleKernels", swiftSettings: fast),
+        .target(name: "WhittleKernels", dependencies: ["CKernels"], swiftSettings: fast),
         .target(name: "WhittleTensor", dependencies: ["WhittleKernels"], swiftSettings: hostISA),
         // Files (safetensors, IDX, GGUF), datasets, then layers/autograd/training.
         .target(name: "WhittleFormats", dependencies: ["WhittleTensor", "CZlib"], swiftSettings: hostISA),

@@ -1,0 +1,185 @@
+/// Fast quantizers and dequantizers, byte-identical to the scalar ones in `Reference`.
+public enum Quantize {
+    /// Blocks per parallel task.
+    static let blocksPerTask = 4096
+
+    /// f32 -> Q8_0 blocks (count a multiple of 32); `out` receives count/32 * 34 bytes.
+    public static func q8_0(_ x: UnsafePointer<Float>, count: Int, into out: UnsafeMutableRawPointer) throws {
+        guard count % 32 == 0 else { throw KernelError.notBlockMultiple(format: "q8_0", length: count, block: 32) }
+        forBlocks(count / 32) { b in q8_0Block(x + b * 32, out + b * BlockQ8_0.bytes) }
+    }
+
+    /// f32 -> Q4_0 blocks (count a multiple of 32); `out` receives count/32 * 18 bytes.
+    public static func q4_0(_ x: UnsafePointer<Float>, count: Int, into out: UnsafeMutableRawPointer) throws {
+        guard count % 32 == 0 else { throw KernelError.notBlockMultiple(format: "q4_0", length: count, block: 32) }
+        forBlocks(count / 32) { b in
+            let dst = out + b * BlockQ4_0.bytes
+            let d = fourBit(x + b * 32, group: 32, codes: (dst + 2).assumingMemoryBound(to: UInt8.self))
+            dst.storeBytes(of: d.littleEndian, as: UInt16.self)
+        }
+    }
+
+    /// Q8_0 blocks -> f32.
+    public static func dequantizeQ8_0(_ blocks: UnsafeRawPointer, count: Int, into y: UnsafeMutablePointer<Float>) throws {
+        guard count % 32 == 0 else { throw KernelError.notBlockMultiple(format: "q8_0", length: count, block: 32) }
+        forBlocks(count / 32) { b in
+            let src = blocks + b * BlockQ8_0.bytes
+            let d = SIMD16<Float>(repeating: Half.float(UInt16(littleEndian: src.loadUnaligned(as: UInt16.self))))
+            let q = (src + 2).assumingMemoryBound(to: Int8.self)
+            store16(d * widen(q), y + b * 32)
+            store16(d * widen(q + 16), y + b * 32 + 16)
+        }
+    }
+
+    /// Q4_0 blocks -> f32.
+    public static func dequantizeQ4_0(_ blocks: UnsafeRawPointer, count: Int, into y: UnsafeMutablePointer<Float>) throws {
+        guard count % 32 == 0 else { throw KernelError.notBlockMultiple(format: "q4_0", length: count, block: 32) }
+        forBlocks(count / 32) { b in
+            let src = blocks + b * BlockQ4_0.bytes
+            let d = Half.float(UInt16(littleEndian: src.loadUnaligned(as: UInt16.self)))
+            decodeNibbles((src + 2).assumingMemoryBound(to: UInt8.self), count: 32, scale: d, into: y + b * 32)
+        }
+    }
+
+    /// Group-wise int4 (planar; see `GroupInt4Layout`): codes and f16 scales for a row-major matrix.
+    public static func int4(_ x: UnsafePointer<Float>, layout: GroupInt4Layout,
+                            codes: UnsafeMutablePointer<UInt8>, scales: UnsafeMutablePointer<UInt16>) {
+        let g = layout.group
+        forBlocks(layout.rows * layout.groupsPerRow) { i in
+            scales[i] = fourBit(x + i * g, group: g, codes: codes + i * g / 2)
+        }
+    }
+
+    /// Inverse of `int4`.
+    public static func dequantizeInt4(codes: UnsafePointer<UInt8>, scales: UnsafePointer<UInt16>, layout: GroupInt4Layout,
+                                      into y: UnsafeMutablePointer<Float>) {
+        let g = layout.group
+        forBlocks(layout.rows * layout.groupsPerRow) { i in
+            decodeNibbles(codes + i * g / 2, count: g, scale: Half.float(scales[i]), into: y + i * g)
+        }
+    }
+
+    /// Per-row int8 of a (rows x cols) matrix: symmetric, or affine with a zero point per row.
+    public static func int8Rows(_ x: UnsafePointer<Float>, layout: PerChannelInt8Layout, values: UnsafeMutablePointer<Int8>,
+                                scales: UnsafeMutablePointer<Float>, zeros: UnsafeMutablePointer<Int8>?) {
+        let cols = layout.cols
+        for r in 0..<layout.rows {
+            if layout.hasZeroPoint, let zeros {
+                let (s, z) = Reference.quantizeRowInt8Affine(x + r * cols, count: cols, into: values + r * cols)
+                scales[r] = s; zeros[r] = z
+            } else {
+                scales[r] = quantizeRowSymmetric(x + r * cols, count: cols, into: values + r * cols)
+            }
+        }
+    }
+
+    /// Inverse of `int8Rows`.
+    public static func dequantizeInt8Rows(values: UnsafePointer<Int8>, scales: UnsafePointer<Float>, zeros: UnsafePointer<Int8>?,
+                                          layout: PerChannelInt8Layout, into y: UnsafeMutablePointer<Float>) {
+        let cols = layout.cols
+        for r in 0..<layout.rows {
+            let s = scales[r], z = Float(zeros?[r] ?? 0)
+            for j in 0..<cols { y[r * cols + j] = s * (Float(values[r * cols + j]) - z) }
+        }
+    }
+
+    /// Symmetric int8 of one row (the dynamic activation quantizer); returns the scale.
+    @inline(__always)
+    public static func quantizeRowSymmetric(_ x: UnsafePointer<Float>, count: Int, into q: UnsafeMutablePointer<Int8>) -> Float {
+        var m = SIMD16<Float>()
+        var j = 0
+        while j + 16 <= count { let v = load16(x + j); m = pointwiseMax(m, pointwiseMax(v, -v)); j += 16 }
+        var amax = m.max()
+        while j < count { amax = max(amax, abs(x[j])); j += 1 }
+        let scale = amax / 127
+        let inv: Float = scale == 0 ? 0 : 1 / scale
+        let iv = SIMD16<Float>(repeating: inv)
+        j = 0
+        while j + 16 <= count { narrow((load16(x + j) * iv).rounded(.toNearestOrAwayFromZero), q + j); j += 16 }
+        while j < count { q[j] = Int8((x[j] * inv).rounded(.toNearestOrAwayFromZero)); j += 1 }
+        return scale
+    }
+
+    // MARK: block bodies
+
+    @inline(__always) static func q8_0Block(_ src: UnsafePointer<Float>, _ dst: UnsafeMutableRawPointer) {
+        let v0 = load16(src), v1 = load16(src + 16)
+        let amax = pointwiseMax(pointwiseMax(v0, -v0), pointwiseMax(v1, -v1)).max()
+        let d = amax / 127
+        let id = SIMD16<Float>(repeating: d == 0 ? 0 : 1 / d)
+        dst.storeBytes(of: Half.bits(d).littleEndian, as: UInt16.self)
+        let q = (dst + 2).assumingMemoryBound(to: Int8.self)
+        narrow((v0 * id).rounded(.toNearestOrAwayFromZero), q)
+        narrow((v1 * id).rounded(.toNearestOrAwayFromZero), q + 16)
+    }
+
+    /// The Q4_0 rule over one group; writes group/2 code bytes and returns the f16 scale.
+    @inline(__always) static func fourBit(_ src: UnsafePointer<Float>, group: Int, codes: UnsafeMutablePointer<UInt8>) -> UInt16 {
+        var mv = SIMD16<Float>()
+        var j = 0
+        while j < group { let v = load16(src + j); mv = pointwiseMax(mv, pointwiseMax(v, -v)); j += 16 }
+        let amax = mv.max()
+        var m: Float = 0
+        if amax > 0 {
+            j = 0
+            while abs(src[j]) != amax { j += 1 }
+            m = src[j]
+        }
+        let d = m / -8
+        let id = SIMD16<Float>(repeating: d == 0 ? 0 : 1 / d)
+        let half = group / 2
+        let bias = SIMD16<Float>(repeating: 8.5), top = SIMD16<Int32>(repeating: 15)
+        j = 0
+        while j < half {
+            // Two f32 roundings (product, then + 8.5), as gguf's numpy rule does; no FMA here.
+            let lo = pointwiseMin(truncToInt((load16(src + j) * id) + bias), top)
+            let hi = pointwiseMin(truncToInt((load16(src + j + half) * id) + bias), top)
+            let packed = lo | (hi &<< 4)
+            for l in 0..<16 { codes[j + l] = UInt8(truncatingIfNeeded: packed[l]) }
+            j += 16
+        }
+        return Half.bits(d)
+    }
+
+    @inline(__always) static func decodeNibbles(_ codes: UnsafePointer<UInt8>, count: Int, scale: Float, into y: UnsafeMutablePointer<Float>) {
+        let half = count / 2
+        let d = SIMD16<Float>(repeating: scale), eight = SIMD16<Float>(repeating: 8)
+        var j = 0
+        while j < half {
+            var lo = SIMD16<Float>(), hi = SIMD16<Float>()
+            for l in 0..<16 {
+                let c = codes[j + l]
+                lo[l] = Float(Int32(c & 15)); hi[l] = Float(Int32(c >> 4))
+            }
+            store16(d * (lo - eight), y + j)
+            store16(d * (hi - eight), y + j + half)
+            j += 16
+        }
+    }
+
+    // MARK: lane loops (the stdlib's SIMD conversions compile to scalar code)
+
+    @inline(__always) static func truncToInt(_ v: SIMD16<Float>) -> SIMD16<Int32> {
+        var r = SIMD16<Int32>()
+        for l in 0..<16 { r[l] = Int32(v[l]) }
+        return r
+    }
+
+    @inline(__always) static func narrow(_ v: SIMD16<Float>, _ q: UnsafeMutablePointer<Int8>) {
+        for l in 0..<16 { q[l] = Int8(truncatingIfNeeded: Int32(v[l])) }
+    }
+
+    @inline(__always) static func widen(_ q: UnsafePointer<Int8>) -> SIMD16<Float> {
+        var r = SIMD16<Float>()
+        for l in 0..<16 { r[l] = Float(Int32(q[l])) }
+        return r
+    }
+
+    /// Runs body(block) for every block, in parallel tasks of `blocksPerTask` blocks.
+    @inline(__always) static func forBlocks(_ blocks: Int, _ body: (Int) -> Void) {
+        let tasks = (blocks + blocksPerTask - 1) / blocksPerTask
+        KernelThreads.parallelFor(tasks) { t in
+            for b in t * blocksPerTask..<min(blocks, (t + 1) * blocksPerTask) { body(b) }
+        }
+    }
+}

@@ -1,0 +1,79 @@
+import WhittleTensor
+
+/// A trainable tensor: its value, the gradient accumulated by `backward`, and an
+/// optional 0/1 mask whose zero entries stay exactly zero through training.
+public final class Parameter {
+    /// The current value (f32); shared with Lua, so edits are seen by the layer.
+    public var value: Tensor
+    /// Sum of gradients since the last `zeroGrad()`, same shape as `value`.
+    public var grad: Tensor
+    /// 1 keeps an entry, 0 prunes it; nil means dense.
+    public private(set) var mask: Tensor?
+    /// False freezes the parameter: optimizers skip it.
+    public var trainable = true
+
+    /// Wraps `value` (copied into owned, writable f32 storage when it is not already).
+    public init(_ value: Tensor) throws {
+        let v = value.dtype == .f32 ? value : value.toF32()
+        v.makeWritable()
+        self.value = v
+        grad = try Tensor(zeros: v.shape)
+    }
+
+    /// Number of elements.
+    public var count: Int { value.count }
+
+    /// Sets the mask (same shape as the value) and zeroes the pruned entries now; nil removes it.
+    public func setMask(_ mask: Tensor?) throws {
+        guard let m = mask else { self.mask = nil; return }
+        guard m.shape == value.shape else {
+            throw NNError.invalidArgument("mask shape \(shapeString(m.shape)) does not match parameter shape \(shapeString(value.shape))")
+        }
+        let f = m.toF32()
+        for i in 0..<f.count { f.floats[i] = f.floats[i] != 0 ? 1 : 0 }
+        self.mask = f
+        applyMask()
+    }
+
+    /// Zeroes the masked-out entries of the value.
+    public func applyMask() {
+        guard let m = mask else { return }
+        value.makeWritable()
+        multiplyInPlace(value.floats, m.floats, value.count)
+    }
+
+    /// Zeroes the masked-out entries of the gradient.
+    public func maskGrad() {
+        guard let m = mask else { return }
+        multiplyInPlace(grad.floats, m.floats, grad.count)
+    }
+
+    /// Clears the gradient (called before each batch).
+    public func zeroGrad() {
+        grad.floats.update(repeating: 0, count: grad.count)
+    }
+
+    /// Replaces the value (e.g. after surgery), resizing the gradient and dropping a mask that no longer fits.
+    public func replaceValue(_ newValue: Tensor) throws {
+        let v = newValue.dtype == .f32 ? newValue : newValue.toF32()
+        v.makeWritable()
+        if v.shape != value.shape {
+            grad = try Tensor(zeros: v.shape)
+            mask = nil
+        }
+        value = v
+        applyMask()
+    }
+
+    /// A deep copy (value, mask; gradient zeroed).
+    public func copy() -> Parameter {
+        let p = try! Parameter(value.clone())  // an f32 clone is always accepted
+        p.mask = mask?.clone()
+        p.trainable = trainable
+        return p
+    }
+}
+
+@inline(__always) func multiplyInPlace(_ a: UnsafeMutablePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) {
+    for i in 0..<n { a[i] *= b[i] }
+}

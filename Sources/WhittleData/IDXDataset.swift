@@ -23,8 +23,8 @@ extension Dataset {
             x = try Tensor(zeros: shape)
             let src = img.storage.bytes.assumingMemoryBound(to: UInt8.self)
             let dst = x.floats
-            let scale: Float = 1 / 255
-            for i in 0..<img.count { dst[i] = Float(src[i]) * scale }
+            // Divide (not multiply by 1/255) so that values match torchvision's ToTensor exactly.
+            for i in 0..<img.count { dst[i] = Float(src[i]) / 255 }
         } else {
             x = try img.toF32().reshaped(shape)
         }

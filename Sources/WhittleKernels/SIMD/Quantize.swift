@@ -26,8 +26,8 @@ public enum Quantize {
             let src = blocks + b * BlockQ8_0.bytes
             let d = SIMD16<Float>(repeating: Half.float(UInt16(littleEndian: src.loadUnaligned(as: UInt16.self))))
             let q = (src + 2).assumingMemoryBound(to: Int8.self)
-            store16(d * widen(q), y + b * 32)
-            store16(d * widen(q + 16), y + b * 32 + 16)
+            store16(d * toFloat(loadInt8(q)), y + b * 32)
+            store16(d * toFloat(loadInt8(q + 16)), y + b * 32 + 16)
         }
     }
 
@@ -86,16 +86,16 @@ public enum Quantize {
     /// Symmetric int8 of one row (the dynamic activation quantizer); returns the scale.
     @inline(__always)
     public static func quantizeRowSymmetric(_ x: UnsafePointer<Float>, count: Int, into q: UnsafeMutablePointer<Int8>) -> Float {
-        var m = SIMD16<Float>()
+        var m = SIMD16<Int32>()
         var j = 0
-        while j + 16 <= count { let v = load16(x + j); m = pointwiseMax(m, pointwiseMax(v, -v)); j += 16 }
-        var amax = m.max()
+        while j + 16 <= count { m = laneMax(m, absBits(load16(x + j))); j += 16 }
+        var amax = Float(bitPattern: UInt32(horizontalMax(m)))
         while j < count { amax = max(amax, abs(x[j])); j += 1 }
         let scale = amax / 127
         let inv: Float = scale == 0 ? 0 : 1 / scale
         let iv = SIMD16<Float>(repeating: inv)
         j = 0
-        while j + 16 <= count { narrow((load16(x + j) * iv).rounded(.toNearestOrAwayFromZero), q + j); j += 16 }
+        while j + 16 <= count { storeBytes(roundAwayToInt(load16(x + j) * iv), q + j); j += 16 }
         while j < count { q[j] = Int8((x[j] * inv).rounded(.toNearestOrAwayFromZero)); j += 1 }
         return scale
     }
@@ -104,27 +104,32 @@ public enum Quantize {
 
     @inline(__always) static func q8_0Block(_ src: UnsafePointer<Float>, _ dst: UnsafeMutableRawPointer) {
         let v0 = load16(src), v1 = load16(src + 16)
-        let amax = pointwiseMax(pointwiseMax(v0, -v0), pointwiseMax(v1, -v1)).max()
+        let amax = Float(bitPattern: UInt32(horizontalMax(laneMax(absBits(v0), absBits(v1)))))
         let d = amax / 127
         let id = SIMD16<Float>(repeating: d == 0 ? 0 : 1 / d)
         dst.storeBytes(of: Half.bits(d).littleEndian, as: UInt16.self)
-        let q = (dst + 2).assumingMemoryBound(to: Int8.self)
-        narrow((v0 * id).rounded(.toNearestOrAwayFromZero), q)
-        narrow((v1 * id).rounded(.toNearestOrAwayFromZero), q + 16)
+        storeBytes(roundAwayToInt(v0 * id), dst + 2)
+        storeBytes(roundAwayToInt(v1 * id), dst + 18)
     }
 
     /// The Q4_0 rule over one group; writes group/2 code bytes and returns the f16 scale.
     @inline(__always) static func fourBit(_ src: UnsafePointer<Float>, group: Int, codes: UnsafeMutablePointer<UInt8>) -> UInt16 {
-        var mv = SIMD16<Float>()
+        var mv = SIMD16<Int32>()
         var j = 0
-        while j < group { let v = load16(src + j); mv = pointwiseMax(mv, pointwiseMax(v, -v)); j += 16 }
-        let amax = mv.max()
-        var m: Float = 0
-        if amax > 0 {
-            j = 0
-            while abs(src[j]) != amax { j += 1 }
-            m = src[j]
+        while j < group { mv = laneMax(mv, absBits(load16(src + j))); j += 16 }
+        let amaxBits = horizontalMax(mv)
+        // The first element of largest magnitude gives the signed maximum (ties: first wins, as argmax).
+        var first = SIMD16<Int32>(repeating: Int32.max)
+        let lane = SIMD16<Int32>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
+        j = 0
+        while j < group {
+            // |x| - amax is 0 on maximal lanes and negative elsewhere: its sign bit pushes
+            // the other lanes' indices out of reach of the minimum.
+            let below = (absBits(load16(src + j)) &- SIMD16(repeating: amaxBits)) &>> 31
+            first = laneMin(first, (lane &+ Int32(j)) | (below & SIMD16(repeating: 0x10000)))
+            j += 16
         }
+        let m: Float = amaxBits == 0 ? 0 : src[Int(horizontalMin(first))]
         let d = m / -8
         let id = SIMD16<Float>(repeating: d == 0 ? 0 : 1 / d)
         let half = group / 2
@@ -132,10 +137,9 @@ public enum Quantize {
         j = 0
         while j < half {
             // Two f32 roundings (product, then + 8.5), as gguf's numpy rule does; no FMA here.
-            let lo = pointwiseMin(truncToInt((load16(src + j) * id) + bias), top)
-            let hi = pointwiseMin(truncToInt((load16(src + j + half) * id) + bias), top)
-            let packed = lo | (hi &<< 4)
-            for l in 0..<16 { codes[j + l] = UInt8(truncatingIfNeeded: packed[l]) }
+            let lo = laneMin(truncToInt((load16(src + j) * id) + bias), top)
+            let hi = laneMin(truncToInt((load16(src + j + half) * id) + bias), top)
+            storeBytes(lo | (hi &<< 4), codes + j)
             j += 16
         }
         return Half.bits(d)
@@ -143,36 +147,14 @@ public enum Quantize {
 
     @inline(__always) static func decodeNibbles(_ codes: UnsafePointer<UInt8>, count: Int, scale: Float, into y: UnsafeMutablePointer<Float>) {
         let half = count / 2
-        let d = SIMD16<Float>(repeating: scale), eight = SIMD16<Float>(repeating: 8)
+        let d = SIMD16<Float>(repeating: scale), eight = SIMD16<Int32>(repeating: 8), mask = SIMD16<Int32>(repeating: 15)
         var j = 0
         while j < half {
-            var lo = SIMD16<Float>(), hi = SIMD16<Float>()
-            for l in 0..<16 {
-                let c = codes[j + l]
-                lo[l] = Float(Int32(c & 15)); hi[l] = Float(Int32(c >> 4))
-            }
-            store16(d * (lo - eight), y + j)
-            store16(d * (hi - eight), y + j + half)
+            let c = loadUInt8(codes + j)
+            store16(d * toFloat((c & mask) &- eight), y + j)
+            store16(d * toFloat((c &>> 4) &- eight), y + j + half)
             j += 16
         }
-    }
-
-    // MARK: lane loops (the stdlib's SIMD conversions compile to scalar code)
-
-    @inline(__always) static func truncToInt(_ v: SIMD16<Float>) -> SIMD16<Int32> {
-        var r = SIMD16<Int32>()
-        for l in 0..<16 { r[l] = Int32(v[l]) }
-        return r
-    }
-
-    @inline(__always) static func narrow(_ v: SIMD16<Float>, _ q: UnsafeMutablePointer<Int8>) {
-        for l in 0..<16 { q[l] = Int8(truncatingIfNeeded: Int32(v[l])) }
-    }
-
-    @inline(__always) static func widen(_ q: UnsafePointer<Int8>) -> SIMD16<Float> {
-        var r = SIMD16<Float>()
-        for l in 0..<16 { r[l] = Float(Int32(q[l])) }
-        return r
     }
 
     /// Runs body(block) for every block, in parallel tasks of `blocksPerTask` blocks.

@@ -6,8 +6,9 @@ import WhittleTensor
 open class Module: CustomStringConvertible {
     /// A user-chosen name used in parameter paths instead of the index in the parent.
     public var name: String?
-    /// Training mode (dropout active); set recursively with `setTraining`.
-    public private(set) var training = true
+    /// Training mode (dropout active); `train` turns it on for its run. Off by default,
+    /// so that a forward from a script is inference.
+    public private(set) var training = false
     /// False lets the first layer skip computing a gradient nobody uses (the data's).
     public var needsInputGradient = true
 

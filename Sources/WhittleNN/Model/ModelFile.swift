@@ -1,0 +1,43 @@
+import WhittleFormats
+import WhittleTensor
+
+extension Model {
+    /// Metadata key holding the architecture JSON.
+    public static let architectureKey = "whittle.architecture"
+    /// Metadata key holding the writer's version.
+    public static let versionKey = "whittle.version"
+
+    /// Writes the parameters and the architecture to a safetensors file (atomically).
+    /// Masks are not stored: pruned entries are zeros in the file.
+    public func save(to path: String, version: String = "0.1.0") throws {
+        var meta = metadata
+        meta[Model.architectureKey] = architectureJSON
+        meta[Model.versionKey] = version
+        let names = parameters().map(\.name)
+        guard Set(names).count == names.count else {
+            throw NNError.invalidModel("save: two parameters share a name (\(names.joined(separator: ", ")))")
+        }
+        try Safetensors.write(parameters().map { (name: $0.name, tensor: $0.parameter.value) }, metadata: meta, to: path)
+    }
+
+    /// Rebuilds a model saved by `save`: the layers from the metadata, the parameters from the tensors.
+    public static func load(_ path: String) throws -> Model {
+        let file = try SafetensorsFile.open(path)
+        guard let json = file.metadata[architectureKey] else {
+            throw NNError.invalidModel("\(path): not a Whittle model (no '\(architectureKey)' in the metadata; it holds \(file.entries.count) tensors)")
+        }
+        var used = Set<String>()
+        let root = try Architecture.decode(json) { name in
+            guard file.entry(named: name) != nil else { return nil }
+            used.insert(name)
+            return try file.tensor(named: name)
+        }
+        if let extra = file.entries.map(\.name).first(where: { !used.contains($0) }) {
+            throw NNError.invalidModel("\(path): tensor '\(extra)' is not used by any layer of the architecture")
+        }
+        var meta = file.metadata
+        meta[architectureKey] = nil
+        meta[versionKey] = nil
+        return Model(root, metadata: meta)
+    }
+}

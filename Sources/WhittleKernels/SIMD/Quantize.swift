@@ -22,23 +22,24 @@ public enum Quantize {
     /// Q8_0 blocks -> f32.
     public static func dequantizeQ8_0(_ blocks: UnsafeRawPointer, count: Int, into y: UnsafeMutablePointer<Float>) throws {
         guard count % 32 == 0 else { throw KernelError.notBlockMultiple(format: "q8_0", length: count, block: 32) }
-        forBlocks(count / 32) { b in
-            let src = blocks + b * BlockQ8_0.bytes
-            let d = SIMD16<Float>(repeating: Half.float(UInt16(littleEndian: src.loadUnaligned(as: UInt16.self))))
-            let q = (src + 2).assumingMemoryBound(to: Int8.self)
-            store16(d * toFloat(loadInt8(q)), y + b * 32)
-            store16(d * toFloat(loadInt8(q + 16)), y + b * 32 + 16)
-        }
+        forBlocks(count / 32) { b in dequantizeQ8_0Block(blocks + b * BlockQ8_0.bytes, y + b * 32) }
     }
 
     /// Q4_0 blocks -> f32.
     public static func dequantizeQ4_0(_ blocks: UnsafeRawPointer, count: Int, into y: UnsafeMutablePointer<Float>) throws {
         guard count % 32 == 0 else { throw KernelError.notBlockMultiple(format: "q4_0", length: count, block: 32) }
-        forBlocks(count / 32) { b in
-            let src = blocks + b * BlockQ4_0.bytes
-            let d = Half.float(UInt16(littleEndian: src.loadUnaligned(as: UInt16.self)))
-            decodeNibbles((src + 2).assumingMemoryBound(to: UInt8.self), count: 32, scale: d, into: y + b * 32)
-        }
+        forBlocks(count / 32) { b in dequantizeQ4_0Block(blocks + b * BlockQ4_0.bytes, y + b * 32) }
+    }
+
+    @inline(__always) static func dequantizeQ8_0Block(_ src: UnsafeRawPointer, _ y: UnsafeMutablePointer<Float>) {
+        let d = SIMD16<Float>(repeating: Half.float(UInt16(littleEndian: src.loadUnaligned(as: UInt16.self))))
+        store16(d * toFloat(loadInt8(src + 2)), y)
+        store16(d * toFloat(loadInt8(src + 18)), y + 16)
+    }
+
+    @inline(__always) static func dequantizeQ4_0Block(_ src: UnsafeRawPointer, _ y: UnsafeMutablePointer<Float>) {
+        let d = Half.float(UInt16(littleEndian: src.loadUnaligned(as: UInt16.self)))
+        decodeNibbles((src + 2).assumingMemoryBound(to: UInt8.self), count: 32, scale: d, into: y)
     }
 
     /// Group-wise int4 (planar; see `GroupInt4Layout`): codes and f16 scales for a row-major matrix.

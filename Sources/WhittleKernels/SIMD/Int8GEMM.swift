@@ -1,0 +1,117 @@
+import CKernels
+
+/// Int8 weights for an (n x k) matrix (n output channels), packed once for the VNNI kernel:
+/// panels of 32 channels, each k-group of 4 stored as 32 x 4 bytes, plus per-channel sums and scales.
+public final class PackedInt8Weights: @unchecked Sendable {
+    /// Output channels (rows of the original matrix).
+    public let n: Int
+    /// Inputs per channel.
+    public let k: Int
+    /// k rounded up to a multiple of 4, in groups of 4.
+    public let kq: Int
+    /// Panels of 32 channels.
+    public let panels: Int
+    /// Per-channel f32 scales.
+    public let scales: [Float]
+    /// Per-channel zero points (all 0 for symmetric weights).
+    public let zeros: [Int32]
+    /// Sum of each channel's int8 values, for the +128 activation offset.
+    let columnSums: [Int32]
+    let packed: UnsafeMutableRawPointer
+
+    /// Packs row-major int8 values (n x k) with one scale (and optional zero point) per row.
+    public init(values: UnsafePointer<Int8>, n: Int, k: Int, scales: UnsafePointer<Float>, zeros: UnsafePointer<Int8>?) {
+        self.n = n; self.k = k
+        kq = (k + 3) / 4
+        panels = (n + 31) / 32
+        self.scales = Array(UnsafeBufferPointer(start: scales, count: n))
+        self.zeros = (0..<n).map { Int32(zeros?[$0] ?? 0) }
+        let bytes = max(panels * kq * 128, 64)
+        packed = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
+        packed.initializeMemory(as: Int8.self, repeating: 0, count: bytes)
+        let dst = packed.assumingMemoryBound(to: Int8.self)
+        var sums = [Int32](repeating: 0, count: n)
+        for j in 0..<n {
+            let panel = j / 32, col = j % 32
+            var s: Int32 = 0
+            for p in 0..<k {
+                let v = values[j * k + p]
+                dst[panel * kq * 128 + (p / 4) * 128 + col * 4 + p % 4] = v
+                s += Int32(v)
+            }
+            sums[j] = s
+        }
+        columnSums = sums
+    }
+
+    deinit { packed.deallocate() }
+
+    /// Bytes of weight data the kernel streams (values, scales and zero points).
+    public var weightBytes: Int { n * k + n * 4 }
+}
+
+/// Int8 matrix products with i32 accumulation (AVX-512 VNNI `vpdpbusd` when available).
+public enum Int8GEMM {
+    /// out[i][j] = sum_p x[i][p] * w[j][p] exactly, for int8 activations x (m x k, row stride ldx).
+    public static func matmulI32(m: Int, x: UnsafePointer<Int8>, ldx: Int, weights w: PackedInt8Weights,
+                                 out: UnsafeMutablePointer<Int32>) {
+        if m == 0 || w.n == 0 { return }
+        let lda = w.kq * 4
+        withBytes(m * lda) { a in
+            // u8 = i8 + 128 (the top bit flipped); padding is 128, which stands for 0.
+            a.initialize(repeating: 128, count: m * lda)
+            for i in 0..<m { for p in 0..<w.k { a[i * lda + p] = UInt8(bitPattern: x[i * ldx + p]) ^ 0x80 } }
+            run(m: m, a: a, lda: lda, w: w, out: out)
+            for i in 0..<m { for j in 0..<w.n { out[i * w.n + j] -= 128 * w.columnSums[j] } }
+        }
+    }
+
+    /// The int8 Linear: y (m x n) = x (m x k, f32) · Wᵀ with x quantized per row on the fly
+    /// (symmetric, scale max|row|/127); y[i][j] = Float(acc) * (sx[i] * sw[j]).
+    public static func linear(m: Int, x: UnsafePointer<Float>, weights w: PackedInt8Weights, y: UnsafeMutablePointer<Float>) {
+        if m == 0 || w.n == 0 { return }
+        let lda = w.kq * 4, n = w.n
+        withBytes(m * lda) { a in
+            a.initialize(repeating: 128, count: m * lda)
+            var sx = [Float](repeating: 0, count: m), rowSums = [Int32](repeating: 0, count: m)
+            withUnsafeTemporaryAllocation(of: Int8.self, capacity: max(w.k, 1)) { q in
+                for i in 0..<m {
+                    sx[i] = Quantize.quantizeRowSymmetric(x + i * w.k, count: w.k, into: q.baseAddress!)
+                    var s: Int32 = 0
+                    for p in 0..<w.k { a[i * lda + p] = UInt8(bitPattern: q[p]) ^ 0x80; s += Int32(q[p]) }
+                    rowSums[i] = s
+                }
+            }
+            let acc = UnsafeMutablePointer<Int32>.allocate(capacity: m * n)
+            defer { acc.deallocate() }
+            run(m: m, a: a, lda: lda, w: w, out: acc)
+            for i in 0..<m {
+                for j in 0..<n {
+                    let exact = acc[i * n + j] - 128 * w.columnSums[j] - w.zeros[j] * rowSums[i]
+                    y[i * n + j] = Float(exact) * (sx[i] * w.scales[j])
+                }
+            }
+        }
+    }
+
+    /// Splits the panels over threads; each call covers all m rows for its panels.
+    static func run(m: Int, a: UnsafePointer<UInt8>, lda: Int, w: PackedInt8Weights, out: UnsafeMutablePointer<Int32>) {
+        let work = m * w.n * w.kq * 4
+        let tasks = work < 1 << 20 ? 1 : min(w.panels, KernelThreads.count * 4)
+        let panelBase = UnsafePointer(w.packed.assumingMemoryBound(to: Int8.self))
+        KernelThreads.parallelFor(tasks) { t in
+            // Pairs of panels stay together so the GEMV path keeps its two-panel inner loop.
+            let pairs = (w.panels + 1) / 2
+            let lo = min(w.panels, pairs * t / tasks * 2), hi = min(w.panels, pairs * (t + 1) / tasks * 2)
+            if lo < hi {
+                ck_i8_gemm(m, w.n, w.kq, a, lda, panelBase, lo, hi, out, w.n)
+            }
+        }
+    }
+
+    static func withBytes(_ count: Int, _ body: (UnsafeMutablePointer<UInt8>) -> Void) {
+        let p = UnsafeMutablePointer<UInt8>.allocate(capacity: max(count, 1))
+        defer { p.deallocate() }
+        body(p)
+    }
+}

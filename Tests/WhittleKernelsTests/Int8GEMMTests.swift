@@ -1,0 +1,72 @@
+import XCTest
+import WhittleKernels
+
+/// The VNNI int8 kernels against the integer reference: results must be exactly equal.
+final class Int8GEMMTests: XCTestCase {
+    func randomInt8(_ rng: inout TestRNG, _ n: Int) -> [Int8] { (0..<n).map { _ in Int8(truncatingIfNeeded: rng.next()) } }
+
+    func testExactI32ProductsOnEdgeShapes() {
+        var rng = TestRNG(11)
+        // m: 1 (GEMV path), 8 (full tile), odd; n: not multiples of 32, one or two panels;
+        // k: not multiples of 4; values cover -128 and 127.
+        for (m, n, k) in [(1, 1, 1), (1, 33, 7), (1, 64, 64), (1, 97, 130), (3, 5, 9), (8, 32, 4), (9, 65, 31), (17, 40, 257), (2, 100, 1000)] {
+            var x = randomInt8(&rng, m * k), w = randomInt8(&rng, n * k)
+            x[0] = -128; w[0] = -128
+            if k > 1 { x[1] = 127; w[1] = 127 }
+            let scales = [Float](repeating: 1, count: n)
+            let packed = PackedInt8Weights(values: w, n: n, k: k, scales: scales, zeros: nil)
+            var got = [Int32](repeating: 7, count: m * n), expected = [Int32](repeating: 0, count: m * n)
+            Int8GEMM.matmulI32(m: m, x: x, ldx: k, weights: packed, out: &got)
+            Reference.gemmI8(m: m, n: n, k: k, x: x, w: w, out: &expected)
+            XCTAssertEqual(got, expected, "m=\(m) n=\(n) k=\(k)")
+        }
+    }
+
+    func testThreadedLargeProductExact() {
+        let saved = KernelThreads.count
+        defer { KernelThreads.count = saved }
+        KernelThreads.count = 2
+        var rng = TestRNG(12)
+        let m = 33, n = 300, k = 301
+        let x = randomInt8(&rng, m * k), w = randomInt8(&rng, n * k)
+        let packed = PackedInt8Weights(values: w, n: n, k: k, scales: [Float](repeating: 1, count: n), zeros: nil)
+        var got = [Int32](repeating: 0, count: m * n), expected = got
+        Int8GEMM.matmulI32(m: m, x: x, ldx: k, weights: packed, out: &got)
+        Reference.gemmI8(m: m, n: n, k: k, x: x, w: w, out: &expected)
+        XCTAssertEqual(got, expected)
+    }
+
+    /// f32 in, f32 out: identical bits to the reference pipeline (same quantization, exact integers, same scaling).
+    func testLinearMatchesReferenceBitForBit() {
+        var rng = TestRNG(13)
+        for (m, n, k, zp) in [(1, 70, 45, false), (5, 33, 64, true), (12, 9, 100, false), (1, 1, 3, true)] {
+            let x = rng.floats(m * k).map { $0 * 3 }
+            let w = randomInt8(&rng, n * k)
+            let scales = (0..<n).map { _ in abs(rng.float()) * 0.1 + 0.01 }
+            let zeros: [Int8] = (0..<n).map { _ in Int8(truncatingIfNeeded: rng.next() % 21) &- 10 }
+            var got = [Float](repeating: .nan, count: m * n), expected = [Float](repeating: 0, count: m * n)
+            zeros.withUnsafeBufferPointer { zb in
+                let z = zp ? zb.baseAddress : nil
+                let packed = PackedInt8Weights(values: w, n: n, k: k, scales: scales, zeros: z)
+                Int8GEMM.linear(m: m, x: x, weights: packed, y: &got)
+                Reference.linearInt8(m: m, n: n, k: k, x: x, w: w, scales: scales, zeros: z, y: &expected)
+            }
+            XCTAssertEqual(got.map(\.bitPattern), expected.map(\.bitPattern), "m=\(m) n=\(n) k=\(k) zp=\(zp)")
+        }
+    }
+
+    /// End to end: quantize f32 weights per channel, run the int8 Linear, land near the f32 product.
+    func testLinearApproximatesFloatProduct() {
+        var rng = TestRNG(14)
+        let m = 4, n = 48, k = 256
+        let x = rng.floats(m * k), wf = rng.floats(n * k)
+        let layout = PerChannelInt8Layout(rows: n, cols: k, hasZeroPoint: false)
+        var q = [Int8](repeating: 0, count: n * k), s = [Float](repeating: 0, count: n)
+        Quantize.int8Rows(wf, layout: layout, values: &q, scales: &s, zeros: nil)
+        let packed = PackedInt8Weights(values: q, n: n, k: k, scales: s, zeros: nil)
+        var y = [Float](repeating: 0, count: m * n), ref = y
+        Int8GEMM.linear(m: m, x: x, weights: packed, y: &y)
+        Reference.sgemm(m: m, n: n, k: k, a: x, lda: k, b: wf, ldb: k, transB: true, c: &ref, ldc: n)
+        for i in 0..<y.count { XCTAssertEqual(y[i], ref[i], accuracy: 0.15, "element \(i)") }
+    }
+}

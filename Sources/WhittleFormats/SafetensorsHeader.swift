@@ -67,8 +67,6 @@ public struct SafetensorsHeader: Sendable {
         // The reference orders tensors by offsets before checking contiguity.
         infos.sort { ($0.start, $0.end) < ($1.start, $1.end) }
         var expected: UInt64 = 0
-        var entries: [SafetensorsEntry] = []
-        entries.reserveCapacity(infos.count)
         for t in infos {
             guard t.start == expected, t.end >= t.start else {
                 throw SafetensorsError.invalidOffsets(tensor: t.name, start: t.start, end: t.end, expectedStart: expected)
@@ -87,14 +85,15 @@ public struct SafetensorsHeader: Sendable {
             guard UInt64(bytes) == t.end - t.start else {
                 throw SafetensorsError.byteLengthMismatch(tensor: t.name, expected: bytes, actual: t.end - t.start)
             }
-            // Lengths are now known to fit in Int: they equal a non-overflowing Int product.
-            entries.append(SafetensorsEntry(name: t.name, fileDType: t.dtype, shape: t.shape,
-                                            byteRange: Int(t.start)..<Int(t.end)))
         }
         let dataBytes = buffer.count - 8 - headerLength
         guard expected == UInt64(dataBytes) else {
             let covered = expected > UInt64(Int.max) ? Int.max : Int(expected)
             throw SafetensorsError.fileLengthMismatch(expectedBytes: covered, actualBytes: dataBytes)
+        }
+        // Every offset is now within the data section, so it fits in Int.
+        let entries = infos.map {
+            SafetensorsEntry(name: $0.name, fileDType: $0.dtype, shape: $0.shape, byteRange: Int($0.start)..<Int($0.end))
         }
         return SafetensorsHeader(metadata: metadata, entries: entries, dataOffset: 8 + headerLength)
     }

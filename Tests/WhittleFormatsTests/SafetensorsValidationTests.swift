@@ -149,6 +149,16 @@ final class SafetensorsValidationTests: XCTestCase {
         expect(safetensorsImage(header: h3), .sizeOverflow(tensor: "a"), "safetensors: tensor 'a': shape x dtype size overflows")
     }
 
+    func testOffsetsBeyondIntRangeAreALengthErrorNotATrap() {
+        // Each tensor alone is representable (2^59 bytes), but 17 of them run past 2^63.
+        let q = UInt64(1) << 59
+        let parts = (0..<17).map { (k: UInt64) in
+            "\"t\(k)\":{\"dtype\":\"U8\",\"shape\":[\(q)],\"data_offsets\":[\(k * q),\((k + 1) * q)]}"
+        }
+        expect(safetensorsImage(header: "{" + parts.joined(separator: ",") + "}"), .fileLengthMismatch(expectedBytes: Int.max, actualBytes: 0),
+               "safetensors: tensors cover 9223372036854775807 data bytes but the file has 0")
+    }
+
     func testByteLengthMustMatchShapeAndDType() {
         let h = #"{"a":{"dtype":"F32","shape":[2,2],"data_offsets":[0,12]}}"#
         expect(safetensorsImage(header: h, data: Array(repeating: 0, count: 12)), .byteLengthMismatch(tensor: "a", expected: 16, actual: 12),

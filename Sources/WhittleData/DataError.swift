@@ -12,7 +12,9 @@ public enum DataError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case .countMismatch(let i, let l): return "dataset: \(i) images but \(l) labels; the files do not belong together"
-        case .invalidShape(let m), .invalidArgument(let m), .notFound(let m): return "dataset: \(m)"
+        case .invalidShape(let m), .notFound(let m): return "dataset: \(m)"
+        // These messages start with the operation's name ("take: ..."), like Lua binding errors.
+        case .invalidArgument(let m): return m
         }
     }
 }

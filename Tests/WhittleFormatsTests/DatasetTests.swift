@@ -32,7 +32,7 @@ final class DatasetTests: XCTestCase {
         XCTAssertEqual(t.images.toArray(), (0..<8).map(Float.init))
         XCTAssertEqual(t.labels.toArray(), [0, 1])
         XCTAssertEqual(try d.take(99).count, 5)
-        assertThrows(DataError.invalidArgument("take: count must be >= 0, got -1")) { _ = try d.take(-1) }
+        assertThrows(DataError.invalidArgument("take: count must be >= 0, got -1"), message: "take: count must be >= 0, got -1") { _ = try d.take(-1) }
     }
 
     func testBatchesInOrderIncludeThePartialLastBatch() throws {

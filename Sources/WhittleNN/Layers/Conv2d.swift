@@ -16,6 +16,10 @@ public final class Conv2d: Module {
     private var geometry: ConvGeometry?
     private var columns: Tensor?
     private var usedWeight: Tensor?
+    // Scratch reused across batches: fresh multi-megabyte buffers cost page faults and memsets.
+    private var product: Tensor?
+    private var gradProduct: Tensor?
+    private var gradColumns: Tensor?
 
     /// Input channels.
     public var inChannels: Int { weight.value.shape[1] }
@@ -89,7 +93,10 @@ public final class Conv2d: Module {
         return c
     }
 
-    public override func clearCache() { columns = nil; usedWeight = nil; geometry = nil }
+    public override func clearCache() {
+        columns = nil; usedWeight = nil; geometry = nil
+        product = nil; gradProduct = nil; gradColumns = nil
+    }
 
     public override func forward(_ x: Tensor) throws -> Tensor {
         try requireFloat(x, "conv2d")
@@ -114,7 +121,8 @@ public final class Conv2d: Module {
         Im2col.pack(x.floats, geo, into: col.floats)
         let y = try Tensor(zeros: [geo.batch, cout, geo.outHeight, geo.outWidth])
         if bp > 0 {
-            let out = try Tensor(zeros: [cout, bp])
+            let out = try reuse(product, [cout, bp])
+            product = out
             GEMM.sgemm(m: cout, n: bp, k: taps, a: w.floats, lda: taps, b: col.floats, ldb: bp, c: out.floats, ldc: bp)
             // (cout, batch·pos) → (batch, cout, pos), adding the bias on the way.
             let src = out.floats, dst = y.floats, bv = bias?.value.floats
@@ -142,13 +150,13 @@ public final class Conv2d: Module {
         }
         let gx = try Tensor(zeros: needsInputGradient ? [geo.batch, geo.channels, geo.height, geo.width] : [0])
         guard bp > 0 else { return gx }
-        let g2 = try Tensor(zeros: [cout, bp])
+        let g2 = try reuse(gradProduct, [cout, bp])
+        gradProduct = g2
         let src = g.floats, dst = g2.floats
         for b in 0..<geo.batch {
             for o in 0..<cout { (dst + o * bp + b * pos).update(from: src + (b * cout + o) * pos, count: pos) }
         }
-        GEMM.sgemm(m: cout, n: taps, k: bp, a: g2.floats, lda: bp, b: col.floats, ldb: bp, transB: true,
-                   c: weight.grad.floats, ldc: taps, beta: 1)
+        accumulateABt(m: cout, n: taps, k: bp, a: g2.floats, lda: bp, b: col.floats, ldb: bp, c: weight.grad.floats)
         if let b = bias {
             for o in 0..<cout {
                 let r = dst + o * bp
@@ -158,7 +166,8 @@ public final class Conv2d: Module {
             }
         }
         if needsInputGradient {
-            let gcol = try Tensor(zeros: [taps, bp])
+            let gcol = try reuse(gradColumns, [taps, bp])
+            gradColumns = gcol
             GEMM.sgemm(m: taps, n: bp, k: cout, a: w.floats, lda: taps, transA: true, b: g2.floats, ldb: bp,
                        c: gcol.floats, ldc: bp)
             Im2col.unpack(gcol.floats, geo, into: gx.floats)

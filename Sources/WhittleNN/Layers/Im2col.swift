@@ -44,23 +44,31 @@ enum Im2col {
     }
 
     /// Adds the column-matrix gradient back onto the input gradient (which starts zeroed).
+    /// Parallel over input channels (each owns its taps' rows and its gradient planes), sweeping
+    /// each column row in order so that memory is read sequentially.
     static func unpack(_ col: UnsafePointer<Float>, _ g: ConvGeometry, into x: UnsafeMutablePointer<Float>) {
         let k = g.kernel, s = g.stride, p = g.padding, oh = g.outHeight, ow = g.outWidth
         let pos = g.positions, bp = g.batch * pos, hw = g.height * g.width
-        let chunks = min(g.batch, KernelThreads.count * 4)
+        let chunks = min(g.channels, KernelThreads.count * 4)
         KernelThreads.parallelFor(chunks) { chunk in
-            for b in (g.batch * chunk / chunks)..<(g.batch * (chunk + 1) / chunks) {
-                for r in 0..<g.taps {
-                    let c = r / (k * k), ki = (r / k) % k, kj = r % k
+            for c in (g.channels * chunk / chunks)..<(g.channels * (chunk + 1) / chunks) {
+                for r in (c * k * k)..<((c + 1) * k * k) {
+                    let ki = (r / k) % k, kj = r % k
                     let (lo, hi) = validRange(offset: kj - p, stride: s, count: ow, limit: g.width)
-                    let dst = x + (b * g.channels + c) * hw
-                    let src = col + r * bp + b * pos
-                    for oy in 0..<oh {
-                        let iy = oy * s - p + ki
-                        guard iy >= 0 && iy < g.height else { continue }
-                        let drow = dst + iy * g.width + kj - p
-                        let srow = src + oy * ow
-                        for ox in lo..<max(lo, hi) { drow[ox * s] += srow[ox] }
+                    for b in 0..<g.batch {
+                        let dst = x + (b * g.channels + c) * hw
+                        let src = col + r * bp + b * pos
+                        for oy in 0..<oh {
+                            let iy = oy * s - p + ki
+                            guard iy >= 0 && iy < g.height else { continue }
+                            let drow = dst + iy * g.width + kj - p
+                            let srow = src + oy * ow
+                            if s == 1 {
+                                for ox in lo..<max(lo, hi) { drow[ox] += srow[ox] }
+                            } else {
+                                for ox in lo..<max(lo, hi) { drow[ox * s] += srow[ox] }
+                            }
+                        }
                     }
                 }
             }

@@ -115,3 +115,6 @@ public enum Int8GEMM {
         body(p)
     }
 }
+
+/// True when this build runs the VNNI (`vpdpbusd`) int8 paths rather than the scalar fallback.
+public let hasVNNI: Bool = ck_has_vnni() != 0

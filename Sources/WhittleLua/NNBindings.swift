@@ -37,7 +37,7 @@ enum NNBindings {
             let i = try c.integer(1, "in"), o = try c.integer(2, "out")
             let opts = try c.options(3)
             let bias = try opts.bool("bias", default: true)
-            let l = try withLayerGenerator(c, opts) { try Linear(i, o, bias: bias, generator: &$0) }
+            let l = try constructing("linear") { try withLayerGenerator(c, opts) { try Linear(i, o, bias: bias, generator: &$0) } }
             return try pushLayer(c, l, opts)
         },
         Binding("conv2d", "whittle.nn.conv2d(cin, cout, k, {stride=1, padding=0, bias=true, name=, seed=}) -> Layer", "2-D convolution over (n, c, h, w) batches with a k x k kernel.") { c in
@@ -46,14 +46,16 @@ enum NNBindings {
             let stride = try opts.integer("stride", default: 1, in: 1...(1 << 24))
             let padding = try opts.integer("padding", default: 0, in: 0...(1 << 24))
             let bias = try opts.bool("bias", default: true)
-            let l = try withLayerGenerator(c, opts) { try Conv2d(i, o, kernel: k, stride: stride, padding: padding, bias: bias, generator: &$0) }
+            let l = try constructing("conv2d") {
+                try withLayerGenerator(c, opts) { try Conv2d(i, o, kernel: k, stride: stride, padding: padding, bias: bias, generator: &$0) }
+            }
             return try pushLayer(c, l, opts)
         },
         Binding("maxpool2d", "whittle.nn.maxpool2d(k, {stride=k}) -> Layer", "Max pooling over k x k windows.") { c in
             let k = try c.integer(1, "k")
             let opts = try c.options(2)
             let stride = try opts.integer("stride", default: k)
-            return try pushLayer(c, try MaxPool2d(k, stride: stride), opts)
+            return try pushLayer(c, try constructing("maxpool2d") { try MaxPool2d(k, stride: stride) }, opts)
         },
         simple("relu", "max(x, 0)") { ReLU() },
         simple("tanh", "Hyperbolic tangent.") { Tanh() },
@@ -61,7 +63,7 @@ enum NNBindings {
         simple("softmax", "Softmax over the last dimension.") { Softmax() },
         Binding("dropout", "whittle.nn.dropout(p) -> Layer", "Zeroes inputs with probability p in training (scaled by 1/(1-p)); identity in evaluation.") { c in
             let p = try c.number(1, "p", default: 0.5)
-            c.push(object: try Dropout(Float(p)), className: "Layer")
+            c.push(object: try constructing("dropout") { try Dropout(Float(p)) }, className: "Layer")
             return 1
         },
     ]
@@ -70,6 +72,14 @@ enum NNBindings {
         Binding(name, "whittle.nn.\(name)() -> Layer", doc) { c in
             c.push(object: make(), className: "Layer")
             return 1
+        }
+    }
+
+    /// Runs a layer constructor, dropping the "linear: " its errors start with (Lua adds "nn.linear: ").
+    private static func constructing<T>(_ type: String, _ body: () throws -> T) throws -> T {
+        do { return try body() } catch let e as NNError {
+            let m = e.description
+            throw LuaBindingError(m.hasPrefix(type + ": ") ? String(m.dropFirst(type.count + 2)) : m)
         }
     }
 

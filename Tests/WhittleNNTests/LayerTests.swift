@@ -91,3 +91,53 @@ final class LayerTests: XCTestCase {
         XCTAssertThrowsError(try l.backward(try Tensor(zeros: [4, 2])), "wrong gradient shape")
     }
 }
+
+final class HookTests: XCTestCase {
+    func testWeightTransformIsUsedForwardAndGradientPassesStraightThrough() throws {
+        let l = try Linear(weight: try Tensor(shape: [1, 2], values: [0.4, -1.6]), bias: nil)
+        l.weightTransform = { w in try w.map { $0.rounded() } }  // a crude fake-quantizer
+        let x = try Tensor(shape: [1, 2], values: [1, 1])
+        XCTAssertEqual(try l.forward(x).toArray(), [-2])
+        _ = try l.backward(try Tensor(shape: [1, 1], values: [1]))
+        XCTAssertEqual(l.weight.grad.toArray(), [1, 1], "straight-through: d/dW of x·Wq is x")
+        let c = try XCTUnwrap(try l.copy() as? Linear)
+        XCTAssertEqual(try c.forward(x).toArray(), [-2], "the copy keeps the transform")
+    }
+
+    func testCrossEntropyRejectsBadLabelsAndIsStable() throws {
+        let logits = try Tensor(shape: [2, 3], values: [1000, 0, -1000, 0, 0, 0])
+        let (loss, _) = try Loss.crossEntropy(logits: logits, labels: try Tensor(shape: [2], values: [2, 1]))
+        XCTAssertEqual(Double(loss), (2000 + Foundation.log(3.0)) / 2, accuracy: 1e-2)
+        XCTAssertThrowsError(try Loss.crossEntropy(logits: logits, labels: try Tensor(shape: [2], values: [3, 0])))
+        XCTAssertThrowsError(try Loss.crossEntropy(logits: logits, labels: try Tensor(shape: [2], values: [0.5, 0])))
+        XCTAssertThrowsError(try Loss.crossEntropy(logits: logits, labels: try Tensor(shape: [3], values: [0, 0, 0])))
+        XCTAssertThrowsError(try Loss.klDivergence(student: logits, teacher: logits, temperature: 0))
+    }
+
+    func testKLIsZeroForIdenticalLogitsAndScalesWithTSquared() throws {
+        let s = try randn([3, 4], seed: 1), t = try randn([3, 4], seed: 2)
+        XCTAssertEqual(try Loss.klDivergence(student: s, teacher: s, temperature: 3).loss, 0, accuracy: 1e-6)
+        // For very large T, T²·KL → Σ(s−t − mean)²/(2C) per row: a finite limit, not 0 or ∞.
+        let big = try Loss.klDivergence(student: s, teacher: t, temperature: 1000).loss
+        var expect = 0.0
+        for r in 0..<3 {
+            let d = (0..<4).map { Double(s.floats[r * 4 + $0] - t.floats[r * 4 + $0]) }
+            let mean = d.reduce(0, +) / 4
+            expect += d.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / 8
+        }
+        XCTAssertEqual(Double(big), expect / 3, accuracy: 2e-2 * expect / 3 + 1e-3)
+    }
+
+    func testSkippingTheDataGradientKeepsParameterGradients() throws {
+        var g = SeededGenerator(seed: 3)
+        let a = Sequential([Flatten(), try Linear(6, 4, generator: &g), ReLU(), try Linear(4, 2, generator: &g)])
+        let b = try XCTUnwrap(try a.copy() as? Sequential)
+        b.needsInputGradient = false
+        let x = try randn([5, 1, 2, 3], seed: 4), r = try randn([5, 2], seed: 5)
+        _ = try a.forward(x); _ = try b.forward(x)
+        let ga = try a.backward(r), gb = try b.backward(r)
+        XCTAssertEqual(ga.shape, [5, 1, 2, 3])
+        XCTAssertEqual(gb.count, 0)
+        XCTAssertEqual(a.parameters().map { $0.parameter.grad.toArray() }, b.parameters().map { $0.parameter.grad.toArray() })
+    }
+}

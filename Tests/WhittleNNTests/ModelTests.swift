@@ -73,5 +73,7 @@ final class ModelTests: XCTestCase {
             .contains("weight has shape 2x4, the architecture says 2x3"))
         XCTAssertTrue(message("[{\"type\":\"linear\",\"in\":\"x\",\"out\":2}]").contains("'in' must be an integer"))
         XCTAssertTrue(message("not json").contains("not valid JSON"))
+        XCTAssertTrue(message("[{\"type\":\"maxpool2d\",\"kernel\":0}]").contains("layer 0 (maxpool2d): maxpool2d: 'kernel' must be in"))
+        XCTAssertTrue(message("[{\"type\":\"dropout\",\"p\":1.5}]").contains("'p' must be in [0, 1)"))
     }
 }

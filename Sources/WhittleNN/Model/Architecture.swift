@@ -127,11 +127,15 @@ public enum Architecture {
                 guard let inner = fields["layers"] as? [Any] else { throw NNError.invalidModel("\(spec.label): 'layers' must be an array") }
                 module = try decodeLayers(inner, prefix: path + ".", depth: depth + 1, tensor: tensor)
             } else if let build = LayerRegistry.builder(type) {
-                module = try build(spec) { local in
-                    guard let t = try tensor("\(path).\(local)") else {
-                        throw NNError.invalidModel("\(spec.label): the file has no tensor '\(path).\(local)'")
+                do {
+                    module = try build(spec) { local in
+                        guard let t = try tensor("\(path).\(local)") else {
+                            throw NNError.invalidModel("\(spec.label): the file has no tensor '\(path).\(local)'")
+                        }
+                        return t
                     }
-                    return t
+                } catch NNError.invalidArgument(let m) {
+                    throw NNError.invalidModel("\(spec.label): \(m)")
                 }
             } else {
                 throw NNError.invalidModel("\(spec.label): unknown layer type '\(type)' (known: \(LayerRegistry.types.joined(separator: ", ")), sequential)")

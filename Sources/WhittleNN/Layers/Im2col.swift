@@ -32,7 +32,7 @@ enum Im2col {
                         let srow = src + iy * g.width + kj - p
                         for ox in 0..<lo { d[ox] = 0 }
                         if s == 1 {
-                            if hi > lo { d.advanced(by: lo).update(from: srow + lo, count: hi - lo) }
+                            if hi > lo { copyFloats(d + lo, srow + lo, hi - lo) }
                         } else {
                             for ox in lo..<max(lo, hi) { d[ox] = srow[ox * s] }
                         }
@@ -85,4 +85,15 @@ enum Im2col {
         hi = last < 0 ? 0 : min(count, last / stride + 1)
         return (min(lo, count), hi)
     }
+}
+
+/// Copies n floats without a memmove call: conv rows are a few elements long, so the
+/// call overhead of memmove dominated im2col.
+@inline(__always) func copyFloats(_ d: UnsafeMutablePointer<Float>, _ s: UnsafePointer<Float>, _ n: Int) {
+    var i = 0
+    while i + 8 <= n {
+        UnsafeMutableRawPointer(d + i).storeBytes(of: UnsafeRawPointer(s + i).loadUnaligned(as: SIMD8<Float>.self), as: SIMD8<Float>.self)
+        i += 8
+    }
+    while i < n { d[i] = s[i]; i += 1 }
 }

@@ -51,6 +51,22 @@ public final class MaxPool2d: Module {
             KernelThreads.parallelFor(chunks) { chunk in
                 for pl in (planes * chunk / chunks)..<(planes * (chunk + 1) / chunks) {
                     let base = pl * h * w
+                    if k == 2 && s == 2 {
+                        // The common 2x2 window, unrolled: ties keep the first maximum like the general loop.
+                        for oy in 0..<oh {
+                            for ox in 0..<ow {
+                                let i0 = base + 2 * oy * w + 2 * ox, i2 = i0 + w
+                                var best = i0, bv = src[i0]
+                                if src[i0 + 1] > bv { bv = src[i0 + 1]; best = i0 + 1 }
+                                if src[i2] > bv { bv = src[i2]; best = i2 }
+                                if src[i2 + 1] > bv { bv = src[i2 + 1]; best = i2 + 1 }
+                                let o = (pl * oh + oy) * ow + ox
+                                dst[o] = bv
+                                idx[o] = Int32(truncatingIfNeeded: best)
+                            }
+                        }
+                        continue
+                    }
                     for oy in 0..<oh {
                         for ox in 0..<ow {
                             var best = base + oy * s * w + ox * s

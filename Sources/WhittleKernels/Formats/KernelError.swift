@@ -6,6 +6,8 @@ public enum KernelError: Error, CustomStringConvertible, Equatable {
     case unsupportedGroup(Int)
     /// A buffer whose byte count does not match the shape it is said to hold.
     case sizeMismatch(what: String, expected: Int, got: Int)
+    /// An option combination the format does not support.
+    case unsupportedOption(String)
 
     public var description: String {
         switch self {
@@ -15,6 +17,8 @@ public enum KernelError: Error, CustomStringConvertible, Equatable {
             return "int4: group size must be 32, 64 or 128, got \(g)"
         case let .sizeMismatch(what, expected, got):
             return "\(what): expected \(expected) bytes, got \(got)"
+        case let .unsupportedOption(message):
+            return message
         }
     }
 }

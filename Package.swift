@@ -34,9 +34,16 @@ let package = Package(
         .target(name: "WhittleData", dependencies: ["WhittleTensor", "WhittleFormats"], swiftSettings: hostISA),
         .target(name: "WhittleNN", dependencies: ["WhittleTensor", "WhittleKernels", "WhittleFormats", "WhittleData"], swiftSettings: hostISA),
 
+        // Compression passes: protocol, registry, option schemas, built-in passes.
+        .target(name: "WhittlePasses", dependencies: ["WhittleTensor", "WhittleKernels", "WhittleData", "WhittleNN"], swiftSettings: hostISA),
+        // The C ABI native plugins build against, and the host that loads them.
+        .target(name: "WhittlePluginABI"),
+        .target(name: "WhittlePluginHost", dependencies: ["WhittlePluginABI", "WhittlePasses", "WhittleNN"], swiftSettings: hostISA),
+
         // Lua host and bindings, then the CLI library and a thin executable.
         .target(name: "WhittleLua", dependencies: [
             "CLua", "CLuaShim", "WhittleTensor", "WhittleKernels", "WhittleFormats", "WhittleData", "WhittleNN",
+            "WhittlePasses", "WhittlePluginHost",
         ], swiftSettings: hostISA),
         .target(name: "WhittleCLI", dependencies: [
             "WhittleLua", "CEditLine",
@@ -46,8 +53,11 @@ let package = Package(
 
         .testTarget(name: "WhittleKernelsTests", dependencies: ["WhittleKernels"], swiftSettings: hostISA),
         .testTarget(name: "WhittleTensorTests", dependencies: ["WhittleTensor"], swiftSettings: hostISA),
-        .testTarget(name: "WhittleFormatsTests", dependencies: ["WhittleFormats"], swiftSettings: hostISA),
+        .testTarget(name: "WhittleFormatsTests", dependencies: ["WhittleFormats", "WhittleData", "CZlib"],
+                    exclude: ["Fixtures"], swiftSettings: hostISA),
         .testTarget(name: "WhittleNNTests", dependencies: ["WhittleNN", "WhittleData"], swiftSettings: hostISA),
+        .testTarget(name: "WhittlePassesTests", dependencies: ["WhittlePasses", "WhittleNN", "WhittleData"], swiftSettings: hostISA),
+        .testTarget(name: "WhittlePluginHostTests", dependencies: ["WhittlePluginHost", "WhittlePasses", "WhittleNN"], swiftSettings: hostISA),
         .testTarget(name: "WhittleLuaTests", dependencies: ["WhittleLua", "CLua"], swiftSettings: hostISA),
         .testTarget(name: "WhittleCLITests", dependencies: ["whittle"], swiftSettings: hostISA),
     ],

@@ -7,6 +7,7 @@ enum Library {
     /// All namespaces; entries with the same path share one table.
     static let namespaces: [Namespace] = [
         Namespace("", doc: "tensors, timing, threads and help", CoreBindings.functions + TensorBindings.functions),
+        Namespace("", doc: "compression passes", PassBindings.functions),
     ] + QuantizeBindings.namespaces + DataBindings.namespaces + NNBindings.namespaces
 
     /// All userdata classes.

@@ -1,6 +1,7 @@
 import CLua
 import CLuaShim
 import Foundation
+import WhittlePasses
 import WhittleTensor
 
 /// Errors of the Lua host.
@@ -28,6 +29,10 @@ public final class LuaState {
     public let sandboxed: Bool
     /// Working directory that sandboxed writes must stay within (resolved, no trailing slash).
     let sandboxRoot: String
+    /// Every pass this state can run: built-ins plus plugins it loaded.
+    public let passes = PassRegistry(BuiltinPasses.all())
+    /// Logging for passes (stderr by default).
+    public var passContext = PassContext(log: { line in FileHandle.standardError.write(Data((line + "\n").utf8)) })
     /// Generator for random functions called without a seed; `whittle.seed(n)` resets it.
     public var generator = SeededGenerator(seed: 0)
 

@@ -60,6 +60,74 @@ local function pretty(v, depth, seen)
 end
 whittle.pretty = pretty
 
+-- Reports print as tables.
+debug.getregistry()["whittle.Report"] = { __tostring = function(r) return r.text end, __name = "whittle.Report" }
+
+-- whittle.<pass name>(model, [data,] opts) for every registered pass, unless a binding
+-- already has that name. A pass can also take one table: whittle.distill{student=, teacher=, ...}.
+function whittle._define_pass_function(name)
+  local node, parts = whittle, {}
+  for part in name:gmatch("[^.]+") do parts[#parts + 1] = part end
+  for i = 1, #parts - 1 do
+    local t = rawget(node, parts[i])
+    if t == nil then t = {}; rawset(node, parts[i], t) end
+    if type(t) ~= "table" then return end
+    node = t
+  end
+  local leaf = parts[#parts]
+  if rawget(node, leaf) ~= nil then return end
+  rawset(node, leaf, function(model, a, b)
+    local opts
+    if type(model) == "table" and getmetatable(model) == nil then
+      opts = {}
+      for k, v in pairs(model) do opts[k] = v end
+      model = opts.model or opts.student
+      opts.model, opts.student = nil, nil
+    elseif type(a) == "userdata" then
+      opts = {}
+      for k, v in pairs(b or {}) do opts[k] = v end
+      opts.data = a
+    else
+      opts = a
+    end
+    return whittle.run_pass(name, model, opts)
+  end)
+end
+for _, p in ipairs(whittle.passes()) do whittle._define_pass_function(p.name) end
+
+-- whittle.pipeline{ {"prune.magnitude", {sparsity=0.9}}, ... }:run(model) -> reports
+local Pipeline = {}
+Pipeline.__index = Pipeline
+Pipeline.__name = "whittle.Pipeline"
+function Pipeline:run(model)
+  local reports = {}
+  for i, step in ipairs(self.steps) do
+    reports[i] = whittle.run_pass(step[1], model, step[2])
+  end
+  return setmetatable(reports, { __tostring = function(r)
+    local lines = {}
+    for i = 1, #r do lines[i] = tostring(r[i]) end
+    return table.concat(lines, "\n")
+  end })
+end
+Pipeline.__tostring = function(p)
+  local names = {}
+  for i, s in ipairs(p.steps) do names[i] = s[1] end
+  return "pipeline(" .. table.concat(names, " -> ") .. ")"
+end
+function whittle.pipeline(steps)
+  if type(steps) ~= "table" then error("pipeline: 'steps' must be a table of {name, opts}", 2) end
+  for i, s in ipairs(steps) do
+    if type(s) ~= "table" or type(s[1]) ~= "string" then
+      error("pipeline: step " .. i .. " must be {\"pass.name\", {options}}", 2)
+    end
+    if s[2] ~= nil and type(s[2]) ~= "table" then
+      error("pipeline: step " .. i .. " options must be a table", 2)
+    end
+  end
+  return setmetatable({ steps = steps }, Pipeline)
+end
+
 _G.whittle = whittle
 package.loaded.whittle = whittle
 

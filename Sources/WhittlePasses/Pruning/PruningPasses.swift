@@ -1,0 +1,4 @@
+/// The built-in Pruning passes, registered by `BuiltinPasses.all()`.
+public enum PruningPasses {
+    public static func all() -> [Pass] { [] }
+}

@@ -1,0 +1,4 @@
+/// The built-in Quantization passes, registered by `BuiltinPasses.all()`.
+public enum QuantizationPasses {
+    public static func all() -> [Pass] { [] }
+}

@@ -1,0 +1,1 @@
+// The C ABI target: the header in include/ is the whole interface.

@@ -1,0 +1,1 @@
+// Native plugin loading: filled in by the plugins issue.

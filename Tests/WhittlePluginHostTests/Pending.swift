@@ -1,0 +1,2 @@
+import XCTest
+// Pending: the helper owning this target deletes this file.

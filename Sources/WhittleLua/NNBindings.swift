@@ -215,11 +215,35 @@ enum NNBindings {
             c.push(object: try model(c, 1).clone(), className: "Model")
             return 1
         },
-        Binding("save", "m:save(path)", "Writes a safetensors file with the architecture in its metadata (atomically).") { c in
+        Binding("save", "m:save(path, {metadata={key=\"text\", ...}})", "Writes a safetensors file with the architecture (and any extra metadata strings) in its header, atomically.") { c in
             let m = try model(c, 1), path = try c.string(2, "path")
+            let o = try c.options(3)
+            var extra: [String: String] = [:]
+            if o.has("metadata") {
+                extra = try o.value("metadata") { call in try stringTable(call, -1, "metadata") }
+            }
+            try o.finish()
+            if let reserved = extra.keys.first(where: { $0 == Model.architectureKey || $0 == Model.versionKey }) {
+                throw c.error("metadata key '\(reserved)' is written by whittle itself")
+            }
             try c.host?.checkWritable(path)
+            let saved = m.metadata
+            m.metadata.merge(extra) { _, new in new }
+            defer { m.metadata = saved }
             try m.save(to: path, version: whittleVersion)
             return 0
+        },
+        Binding("training", "m:training() -> Model", "Training mode (dropout active); whittle.train switches it on and off by itself.") { c in
+            let m = try model(c, 1)
+            m.setTraining(true)
+            lua_pushvalue(c.L, 1)
+            return 1
+        },
+        Binding("evaluate", "m:evaluate() -> Model", "Evaluation mode (dropout off), the default.") { c in
+            let m = try model(c, 1)
+            m.setTraining(false)
+            lua_pushvalue(c.L, 1)
+            return 1
         },
         Binding("summary", "m:summary() -> table", "Prints params, bytes, sparsity and dtype per layer; returns the figures.") { c in
             let s = try model(c, 1).summary()
@@ -244,6 +268,12 @@ enum NNBindings {
             }
             return 1
         },
+    ], properties: [
+        Binding("metadata", "m.metadata -> table", "The extra metadata strings loaded with the model (or given to save).") { c in
+            let m = try model(c, 1)
+            c.push(record: m.metadata.sorted { $0.key < $1.key }.map { ($0.key, LuaValue.string($0.value)) })
+            return 1
+        },
     ], metamethods: [
         Binding("__tostring", "tostring(m)", "The layers, one per line, with the parameter count.") { c in
             let m = try model(c, 1)
@@ -255,6 +285,25 @@ enum NNBindings {
             c.push(try model(c, 1).root.modules.count); return 1
         },
     ])
+
+    /// A table of string keys to string values at stack index `i`.
+    private static func stringTable(_ c: LuaCall, _ i: Int32, _ param: String) throws -> [String: String] {
+        try c.requireTable(i, param)
+        let t = Lua.absolute(c.L, i)
+        var out: [String: String] = [:]
+        lua_pushnil(c.L)
+        while lua_next(c.L, t) != 0 {
+            defer { Lua.pop(c.L) }
+            guard lua_type(c.L, -2) == LUA_TSTRING, let k = Lua.string(c.L, -2) else {
+                throw c.error("'\(param)' keys must be strings")
+            }
+            guard lua_type(c.L, -1) == LUA_TSTRING, let v = Lua.string(c.L, -1) else {
+                throw c.error("'\(param).\(k)' must be a string, got \(Lua.typeName(c.L, -1))")
+            }
+            out[k] = v
+        }
+        return out
+    }
 
     /// Pushes {name = Tensor} for `params`.
     private static func pushParameters(_ c: LuaCall, _ params: [(name: String, parameter: Parameter)]) {

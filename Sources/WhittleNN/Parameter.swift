@@ -11,6 +11,9 @@ public final class Parameter {
     public private(set) var mask: Tensor?
     /// False freezes the parameter: optimizers skip it.
     public var trainable = true
+    /// The compact stored form (int8, Q4_0, CSR, codebook...), or nil for dense f32; see `ParameterEncoding`.
+    public private(set) var encoding: ParameterEncoding?
+    private var trainableBeforeEncoding = true
 
     /// Wraps `value` (copied into owned, writable f32 storage when it is not already).
     public init(_ value: Tensor) throws {
@@ -53,8 +56,36 @@ public final class Parameter {
         grad.floats.update(repeating: 0, count: grad.count)
     }
 
+    /// Attaches an encoding: the value becomes its decoding and the parameter is frozen (an encoded
+    /// weight is not trained; remove the encoding first). nil drops it and restores trainability.
+    public func setEncoding(_ e: ParameterEncoding?) throws {
+        guard let e else {
+            if encoding != nil { trainable = trainableBeforeEncoding }
+            encoding = nil
+            return
+        }
+        guard e.shape == value.shape else {
+            throw NNError.invalidArgument("\(e.format) encoding of shape \(shapeString(e.shape)) does not match parameter shape \(shapeString(value.shape))")
+        }
+        try setEncoding(e, decoded: e.decode())
+    }
+
+    /// `setEncoding` with the decoding already computed (the loader has it).
+    func setEncoding(_ e: ParameterEncoding, decoded dense: Tensor) throws {
+        guard dense.shape == value.shape, dense.dtype == .f32 else {
+            throw NNError.invalidArgument("\(e.format) encoding decodes to \(dense.dtype) \(shapeString(dense.shape)), parameter is \(shapeString(value.shape))")
+        }
+        dense.makeWritable()
+        value = dense
+        if encoding == nil { trainableBeforeEncoding = trainable }
+        encoding = e
+        trainable = false
+    }
+
     /// Replaces the value (e.g. after surgery), resizing the gradient and dropping a mask that no longer fits.
     public func replaceValue(_ newValue: Tensor) throws {
+        // The encoding described the old value.
+        try setEncoding(nil)
         let v = newValue.dtype == .f32 ? newValue : newValue.toF32()
         v.makeWritable()
         if v.shape != value.shape {
@@ -70,6 +101,8 @@ public final class Parameter {
         let p = try! Parameter(value.clone())  // an f32 clone is always accepted
         p.mask = mask?.clone()
         p.trainable = trainable
+        p.encoding = encoding  // encodings are immutable, so sharing one is safe
+        p.trainableBeforeEncoding = trainableBeforeEncoding
         return p
     }
 }

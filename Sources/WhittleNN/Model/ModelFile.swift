@@ -8,16 +8,19 @@ extension Model {
     public static let versionKey = "whittle.version"
 
     /// Writes the parameters and the architecture to a safetensors file (atomically).
-    /// Masks are not stored: pruned entries are zeros in the file.
+    /// Masks are not stored: pruned entries are zeros in the file. Encoded parameters are stored
+    /// in their compact form, described under "whittle.compression" (see `CompressionMetadata`).
     public func save(to path: String, version: String = "0.1.0") throws {
         var meta = metadata
         meta[Model.architectureKey] = architectureJSON
         meta[Model.versionKey] = version
-        let names = parameters().map(\.name)
+        let (tensors, compression) = try CompressionMetadata.encode(parameters(), activations: activationQuantizations())
+        meta[CompressionMetadata.key] = compression
+        let names = tensors.map(\.name)
         guard Set(names).count == names.count else {
-            throw NNError.invalidModel("save: two parameters share a name (\(names.joined(separator: ", ")))")
+            throw NNError.invalidModel("save: two tensors share a name (\(names.joined(separator: ", ")))")
         }
-        try Safetensors.write(parameters().map { (name: $0.name, tensor: $0.parameter.value) }, metadata: meta, to: path)
+        try Safetensors.write(tensors, metadata: meta, to: path)
     }
 
     /// Rebuilds a model saved by `save`: the layers from the metadata, the parameters from the tensors.
@@ -27,7 +30,19 @@ extension Model {
             throw NNError.invalidModel("\(path): not a Whittle model (no '\(architectureKey)' in the metadata; it holds \(file.entries.count) tensors)")
         }
         var used = Set<String>()
+        let compression = try CompressionMetadata.parse(file.metadata[CompressionMetadata.key])
+        var encodings: [(String, ParameterEncoding, Tensor)] = []
         let root = try Architecture.decode(json) { name in
+            if let fields = compression.parameters[name] {
+                let e = try CompressionMetadata.decodeEntry(name: name, fields: fields) { full in
+                    guard file.entry(named: full) != nil else { return nil }
+                    used.insert(full)
+                    return try file.tensor(named: full)
+                }
+                let dense = try e.decode()
+                encodings.append((name, e, dense))
+                return dense
+            }
             guard file.entry(named: name) != nil else { return nil }
             used.insert(name)
             return try file.tensor(named: name)
@@ -38,6 +53,9 @@ extension Model {
         var meta = file.metadata
         meta[architectureKey] = nil
         meta[versionKey] = nil
-        return Model(root, metadata: meta)
+        meta[CompressionMetadata.key] = nil
+        let model = Model(root, metadata: meta)
+        try model.attach(encodings: encodings, activations: compression.activations, path: path)
+        return model
     }
 }

@@ -137,7 +137,7 @@ def main():
     g1, g2 = w1["gemm_f32_2048"]["gflops"], w2["gemm_f32_2048"]["gflops"]
     row("f32 GEMM 2048^3: 2 threads vs 1 thread", f"{g2:.1f} GFLOPS", f"{g1:.1f} GFLOPS", g2 / g1, 1.7)
 
-    xq = rng.standard_normal(1 << 22, dtype=np.float32)
+    xq = rng.standard_normal(1 << 24, dtype=np.float32)  # the same 64 MB as whittle bench
     for kind, qt in (("q8_0", Q.Q8_0), ("q4_0", Q.Q4_0)):
         gb = xq.nbytes / best(lambda: quants.quantize(xq, qt), min_total=0.2, min_reps=2) / 1e9
         wgb = w1[f"quantize_{kind}"]["gbps"]

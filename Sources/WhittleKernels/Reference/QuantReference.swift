@@ -30,8 +30,9 @@ extension Reference {
     /// Q4_0 block rule over `group` values (32 for Q4_0): m = the first value of largest magnitude,
     /// d = m / -8, code = min(15, trunc(x * (1/d) + 8.5)) with each f32 operation rounded, as gguf does.
     static func quantize4Bit(_ src: UnsafePointer<Float>, group: Int, codes: UnsafeMutablePointer<UInt8>) -> UInt16 {
-        var amax: Float = 0, m: Float = 0
-        for j in 0..<group where abs(src[j]) > amax { amax = abs(src[j]); m = src[j] }
+        // numpy's argmax: the first element of largest magnitude (so a leading -0.0 counts in a zero block).
+        var amax = abs(src[0]), m = src[0]
+        for j in 1..<group where abs(src[j]) > amax { amax = abs(src[j]); m = src[j] }
         let d = m / -8
         let id: Float = d == 0 ? 0 : 1 / d
         let half = group / 2

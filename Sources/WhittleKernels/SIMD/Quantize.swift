@@ -115,22 +115,30 @@ public enum Quantize {
 
     /// The Q4_0 rule over one group; writes group/2 code bytes and returns the f16 scale.
     @inline(__always) static func fourBit(_ src: UnsafePointer<Float>, group: Int, codes: UnsafeMutablePointer<UInt8>) -> UInt16 {
-        var mv = SIMD16<Int32>()
-        var j = 0
-        while j < group { mv = laneMax(mv, absBits(load16(src + j))); j += 16 }
-        let amaxBits = horizontalMax(mv)
-        // The first element of largest magnitude gives the signed maximum (ties: first wins, as argmax).
-        var first = SIMD16<Int32>(repeating: Int32.max)
-        let lane = SIMD16<Int32>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
-        j = 0
+        // As signed ints, f32 bit patterns order the non-negative values; as unsigned ints, any negative
+        // value is above every non-negative one and larger magnitudes are larger. Two max-reductions
+        // give the largest positive and the most negative value, hence the signed value of largest magnitude.
+        var smax = bitsOf(load16(src)), umax = unsafeBitCast(smax, to: SIMD16<UInt32>.self)
+        var j = 16
         while j < group {
-            // |x| - amax is 0 on maximal lanes and negative elsewhere: its sign bit pushes
-            // the other lanes' indices out of reach of the minimum.
-            let below = (absBits(load16(src + j)) &- SIMD16(repeating: amaxBits)) &>> 31
-            first = laneMin(first, (lane &+ Int32(j)) | (below & SIMD16(repeating: 0x10000)))
+            let v = bitsOf(load16(src + j)), u = unsafeBitCast(v, to: SIMD16<UInt32>.self)
+            for l in 0..<16 { smax[l] = v[l] > smax[l] ? v[l] : smax[l]; umax[l] = u[l] > umax[l] ? u[l] : umax[l] }
             j += 16
         }
-        let m: Float = amaxBits == 0 ? 0 : src[Int(horizontalMin(first))]
+        let sTop = smax.max(), uTop = umax.max()
+        let pos: Int32 = sTop >= 0 ? sTop : -1                                          // |largest positive|, or none
+        let neg: Int32 = uTop >= 0x8000_0000 ? Int32(bitPattern: uTop & 0x7FFF_FFFF) : -1 // |most negative|, or none
+        var m: Float
+        if pos > neg {
+            m = Float(bitPattern: UInt32(pos))
+        } else if neg > pos {
+            m = -Float(bitPattern: UInt32(neg))
+        } else {
+            // Equal magnitudes of both signs (or all zeros): the first one wins, as numpy's argmax does.
+            m = 0
+            let target = Float(bitPattern: UInt32(max(pos, 0)))
+            for i in 0..<group where abs(src[i]) == target { m = src[i]; break }
+        }
         let d = m / -8
         let id = SIMD16<Float>(repeating: d == 0 ? 0 : 1 / d)
         let half = group / 2

@@ -28,6 +28,10 @@ struct RunCommand: ParsableCommand {
     var fileAndArguments: [String] = []
 
     func validate() throws {
+        // Passthrough capture would hand --help to the recipe as its file name.
+        if let first = fileAndArguments.first, first == "--help" || first == "-h" {
+            throw CleanExit.helpRequest(self)
+        }
         if execute.isEmpty && fileAndArguments.isEmpty {
             throw ValidationError("give a recipe FILE, '-' for standard input, or -e CODE")
         }

@@ -39,7 +39,11 @@ final class Int8GEMMTests: XCTestCase {
     /// f32 in, f32 out: identical bits to the reference pipeline (same quantization, exact integers, same scaling).
     func testLinearMatchesReferenceBitForBit() {
         var rng = TestRNG(13)
-        for (m, n, k, zp) in [(1, 70, 45, false), (5, 33, 64, true), (12, 9, 100, false), (1, 1, 3, true)] {
+        let saved = KernelThreads.count
+        defer { KernelThreads.count = saved }
+        KernelThreads.count = 2
+        // The last shape is large enough to split panels across threads (each finishing its own columns).
+        for (m, n, k, zp) in [(1, 70, 45, false), (5, 33, 64, true), (12, 9, 100, false), (1, 1, 3, true), (20, 300, 200, true)] {
             let x = rng.floats(m * k).map { $0 * 3 }
             let w = randomInt8(&rng, n * k)
             let scales = (0..<n).map { _ in abs(rng.float()) * 0.1 + 0.01 }

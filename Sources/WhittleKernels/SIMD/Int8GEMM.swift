@@ -70,32 +70,76 @@ public enum Int8GEMM {
     /// (symmetric, scale max|row|/127); y[i][j] = Float(acc) * (sx[i] * sw[j]).
     public static func linear(m: Int, x: UnsafePointer<Float>, weights w: PackedInt8Weights, y: UnsafeMutablePointer<Float>) {
         if m == 0 || w.n == 0 { return }
-        let lda = w.kq * 4, n = w.n
+        let lda = w.kq * 4, n = w.n, k = w.k
         withBytes(m * lda) { a in
-            a.initialize(repeating: 128, count: m * lda)
-            var sx = [Float](repeating: 0, count: m), rowSums = [Int32](repeating: 0, count: m)
-            withUnsafeTemporaryAllocation(of: Int8.self, capacity: max(w.k, 1)) { q in
-                for i in 0..<m {
-                    sx[i] = Quantize.quantizeRowSymmetric(x + i * w.k, count: w.k, into: q.baseAddress!)
-                    var s: Int32 = 0
-                    for p in 0..<w.k { a[i * lda + p] = UInt8(bitPattern: q[p]) ^ 0x80; s += Int32(q[p]) }
-                    rowSums[i] = s
-                }
-            }
-            let acc = UnsafeMutablePointer<Int32>.allocate(capacity: m * n)
-            defer { acc.deallocate() }
-            run(m: m, a: a, lda: lda, w: w, out: acc)
+            let sx = UnsafeMutablePointer<Float>.allocate(capacity: m), rowSums = UnsafeMutablePointer<Int32>.allocate(capacity: m)
+            defer { sx.deallocate(); rowSums.deallocate() }
             for i in 0..<m {
-                for j in 0..<n {
-                    let exact = acc[i * n + j] - 128 * w.columnSums[j] - w.zeros[j] * rowSums[i]
-                    y[i * n + j] = Float(exact) * (sx[i] * w.scales[j])
-                }
+                let row = a + i * lda
+                (row + k).initialize(repeating: 128, count: lda - k)
+                (sx[i], rowSums[i]) = quantizeRowOffset(x + i * k, count: k, into: row)
             }
+            // The i32 sums land in y's own bytes and are turned into floats in place, panel by panel,
+            // while they are still in cache.
+            let raw = UnsafeMutableRawPointer(y)
+            w.columnSums.withUnsafeBufferPointer { cs in w.zeros.withUnsafeBufferPointer { zs in w.scales.withUnsafeBufferPointer { ss in
+                let cs = cs.baseAddress!, zs = zs.baseAddress!, ss = ss.baseAddress!
+                run(m: m, a: a, lda: lda, w: w, out: raw.assumingMemoryBound(to: Int32.self)) { j0, j1 in
+                    for i in 0..<m {
+                        let rs = rowSums[i], s = sx[i]
+                        var j = j0
+                        while j + 16 <= j1 {
+                            let acc = raw.loadUnaligned(fromByteOffset: (i * n + j) * 4, as: SIMD16<Int32>.self)
+                            let zv = UnsafeRawPointer(zs + j).loadUnaligned(as: SIMD16<Int32>.self)
+                            let exact = acc &- 128 &* UnsafeRawPointer(cs + j).loadUnaligned(as: SIMD16<Int32>.self) &- zv &* rs
+                            let out = toFloat(exact) * (SIMD16<Float>(repeating: s) * load16(ss + j))
+                            raw.storeBytes(of: out, toByteOffset: (i * n + j) * 4, as: SIMD16<Float>.self)
+                            j += 16
+                        }
+                        while j < j1 {
+                            let acc = raw.load(fromByteOffset: (i * n + j) * 4, as: Int32.self)
+                            let exact = acc - 128 * cs[j] - zs[j] * rs
+                            raw.storeBytes(of: Float(exact) * (s * ss[j]), toByteOffset: (i * n + j) * 4, as: Float.self)
+                            j += 1
+                        }
+                    }
+                }
+            } } }
         }
     }
 
-    /// Splits the panels over threads; each call covers all m rows for its panels.
-    static func run(m: Int, a: UnsafePointer<UInt8>, lda: Int, w: PackedInt8Weights, out: UnsafeMutablePointer<Int32>) {
+    /// Quantizes one row symmetrically and stores q + 128 as bytes; returns the scale and sum(q).
+    static func quantizeRowOffset(_ x: UnsafePointer<Float>, count: Int, into u: UnsafeMutablePointer<UInt8>) -> (Float, Int32) {
+        var mv = SIMD16<Int32>()
+        var j = 0
+        while j + 16 <= count { mv = laneMax(mv, absBits(load16(x + j))); j += 16 }
+        var amax = Float(bitPattern: UInt32(mv.max()))
+        while j < count { amax = max(amax, abs(x[j])); j += 1 }
+        let scale = amax / 127
+        let inv: Float = scale == 0 ? 0 : 1 / scale
+        let iv = SIMD16<Float>(repeating: inv), offset = SIMD16<Int32>(repeating: 128)
+        var sums = SIMD16<Int32>()
+        j = 0
+        while j + 16 <= count {
+            let q = roundAwayToInt(load16(x + j) * iv)
+            sums &+= q
+            storeBytes(q &+ offset, u + j)
+            j += 16
+        }
+        var total = sums.wrappedSum()
+        while j < count {
+            let q = Int32((x[j] * inv).rounded(.toNearestOrAwayFromZero))
+            total += q
+            u[j] = UInt8(truncatingIfNeeded: q + 128)
+            j += 1
+        }
+        return (scale, total)
+    }
+
+    /// Splits the panels over threads; each call covers all m rows for its panels, then runs
+    /// `finish(firstColumn, endColumn)` on the columns it produced.
+    static func run(m: Int, a: UnsafePointer<UInt8>, lda: Int, w: PackedInt8Weights, out: UnsafeMutablePointer<Int32>,
+                    finish: ((Int, Int) -> Void)? = nil) {
         let work = m * w.n * w.kq * 4
         let tasks = work < 1 << 20 ? 1 : min(w.panels, KernelThreads.count * 4)
         let panelBase = UnsafePointer(w.packed.assumingMemoryBound(to: Int8.self))
@@ -105,6 +149,7 @@ public enum Int8GEMM {
             let lo = min(w.panels, pairs * t / tasks * 2), hi = min(w.panels, pairs * (t + 1) / tasks * 2)
             if lo < hi {
                 ck_i8_gemm(m, w.n, w.kq, a, lda, panelBase, lo, hi, out, w.n)
+                finish?(lo * 32, min(w.n, hi * 32))
             }
         }
     }

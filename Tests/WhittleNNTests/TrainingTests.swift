@@ -85,3 +85,24 @@ final class TrainingTests: XCTestCase {
         }
     }
 }
+
+final class TyingTests: XCTestCase {
+    func testTiedWeightsStayIdenticalAndAreSteppedOnce() throws {
+        var g = SeededGenerator(seed: 1)
+        let a = try Linear(4, 4, generator: &g), b = try Linear(4, 4, generator: &g)
+        b.weight = a.weight
+        let m = Model([a, Tanh(), b, try Linear(4, 2, generator: &g)])
+        XCTAssertTrue(m.parameter(named: "0.weight") === m.parameter(named: "2.weight"))
+        let data = try blobs(n: 40, features: 4, classes: 2, seed: 2)
+        let before = a.weight.value.toArray()
+        var opts = TrainOptions()
+        opts.epochs = 1; opts.batchSize = 40; opts.shuffle = false; opts.verbose = false; opts.learningRate = 0.1
+        // One full-batch step: the update must equal lr times the summed gradient of both uses.
+        var grad: [Float] = []
+        opts.progress = { _ in grad = a.weight.grad.toArray() }
+        try train(m, data, opts)
+        let after = a.weight.value.toArray()
+        for i in 0..<before.count { XCTAssertEqual(after[i], before[i] - 0.1 * grad[i], accuracy: 1e-6) }
+        XCTAssertEqual(a.weight.value.toArray(), b.weight.value.toArray())
+    }
+}

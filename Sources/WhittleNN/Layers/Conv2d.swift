@@ -3,10 +3,10 @@ import WhittleTensor
 
 /// 2-D convolution over NCHW batches (square kernel, stride, zero padding), by im2col and one GEMM.
 public final class Conv2d: Module {
-    /// Weight (out, in, k, k).
-    public let weight: Parameter
+    /// Weight (out, in, k, k); assign another layer's parameter to tie them.
+    public var weight: Parameter
     /// Bias (out), or nil.
-    public let bias: Parameter?
+    public var bias: Parameter?
     /// Step between windows.
     public let stride: Int
     /// Zeros added on each border.
@@ -16,6 +16,8 @@ public final class Conv2d: Module {
     private var geometry: ConvGeometry?
     private var columns: Tensor?
     private var usedWeight: Tensor?
+    /// Static int8 input quantization from calibration, used with an int8-encoded weight in eval mode.
+    public var inputQuantization: ActivationQuantization?
     // Scratch reused across batches: fresh multi-megabyte buffers cost page faults and memsets.
     private var product: Tensor?
     private var gradProduct: Tensor?
@@ -89,6 +91,9 @@ public final class Conv2d: Module {
         c.weight.trainable = weight.trainable
         c.bias?.trainable = bias?.trainable ?? true
         c.weightTransform = weightTransform
+        c.weight.copyEncoding(from: weight)
+        if let b = bias { c.bias?.copyEncoding(from: b) }
+        c.inputQuantization = inputQuantization
         copyBaseState(to: c)
         return c
     }
@@ -120,7 +125,10 @@ public final class Conv2d: Module {
         let col = try reuse(columns, [taps, bp])
         Im2col.pack(x.floats, geo, into: col.floats)
         let y = try Tensor(zeros: [geo.batch, cout, geo.outHeight, geo.outWidth])
-        if bp > 0 {
+        if !training, weightTransform == nil, let q = weight.encoding as? ExecutableEncoding {
+            // Eval with a compact weight: the encoding's kernel on the im2col rows.
+            try QuantizedExecution.conv(q, columns: col, geometry: geo, input: inputQuantization, bias: bias?.value, into: y)
+        } else if bp > 0 {
             let out = try reuse(product, [cout, bp])
             product = out
             GEMM.sgemm(m: cout, n: bp, k: taps, a: w.floats, lda: taps, b: col.floats, ldb: bp, c: out.floats, ldc: bp)

@@ -3,15 +3,17 @@ import WhittleTensor
 
 /// y = x·Wᵀ + b over the last dimension (weight out×in, as in torch).
 public final class Linear: Module {
-    /// Weight (out, in).
-    public let weight: Parameter
+    /// Weight (out, in); assign another layer's parameter to tie them (ALBERT-style sharing).
+    public var weight: Parameter
     /// Bias (out), or nil.
-    public let bias: Parameter?
+    public var bias: Parameter?
     /// When set, forward uses `weightTransform(weight.value)` (fake quantization, shared
     /// weights) and the gradient passes straight through to `weight` (STE).
     public var weightTransform: ((Tensor) throws -> Tensor)?
     private var input: Tensor?
     private var usedWeight: Tensor?
+    /// Static int8 input quantization from calibration, used with an int8-encoded weight in eval mode.
+    public var inputQuantization: ActivationQuantization?
 
     /// Input features.
     public var inFeatures: Int { weight.value.shape[1] }
@@ -68,6 +70,9 @@ public final class Linear: Module {
         c.weight.trainable = weight.trainable
         c.bias?.trainable = bias?.trainable ?? true
         c.weightTransform = weightTransform
+        c.weight.copyEncoding(from: weight)
+        if let b = bias { c.bias?.copyEncoding(from: b) }
+        c.inputQuantization = inputQuantization
         copyBaseState(to: c)
         return c
     }
@@ -88,7 +93,10 @@ public final class Linear: Module {
         var outShape = x.shape
         outShape[x.rank - 1] = n
         let y = try Tensor(zeros: outShape)
-        if m > 0 {
+        if !training, weightTransform == nil, let q = weight.encoding as? ExecutableEncoding {
+            // Eval with a compact weight: its own kernel (int8 VNNI, Q8_0/Q4_0 block dot products).
+            try QuantizedExecution.linear(q, x: x, m: m, input: inputQuantization, bias: bias?.value, into: y)
+        } else if m > 0 {
             GEMM.sgemm(m: m, n: n, k: k, a: x.floats, lda: k, b: w.floats, ldb: k, transB: true, c: y.floats, ldc: n)
             if let b = bias { addRowVector(y.floats, rows: m, cols: n, b.value.floats) }
         }

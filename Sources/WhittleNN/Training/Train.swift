@@ -58,7 +58,9 @@ public func train(_ model: Model, _ data: BatchSource, _ options: TrainOptions =
 public func train(_ model: Model, _ data: BatchSource, _ options: TrainOptions, optimizer: Optimizer) throws -> TrainReport {
     try options.validate()
     guard data.exampleCount > 0 else { throw NNError.invalidArgument("train: the dataset is empty") }
-    let params = model.parameters().map(\.parameter)
+    // A tied parameter appears under several names but must be stepped once.
+    var seenParams = Set<ObjectIdentifier>()
+    let params = model.parameters().map(\.parameter).filter { seenParams.insert(ObjectIdentifier($0)).inserted }
     for p in params { p.applyMask() }
     // Dropout layers get seeds derived from the run's, so a seed fixes the whole run.
     for (i, l) in model.layers().enumerated() {

@@ -40,4 +40,14 @@ final class QuantizedMatrixTests: XCTestCase {
         XCTAssertThrowsError(try QuantizedMatrix(w, rows: 2, cols: 48, format: .int8, perChannel: false, zeroPoint: true))
         XCTAssertNoThrow(try QuantizedMatrix(w, rows: 2, cols: 48, format: .int8))
     }
+
+    /// Empty rows give an all-zero product in every format (no block storage to read).
+    func testZeroColumnsGiveZeros() throws {
+        for format in QuantizedMatrix.Format.allCases {
+            let q = try QuantizedMatrix([Float](), rows: 3, cols: 0, format: format)
+            var y = [Float](repeating: .nan, count: 6)
+            try q.linear([Float](), count: 2, into: &y)
+            XCTAssertEqual(y, [0, 0, 0, 0, 0, 0], "\(format)")
+        }
+    }
 }

@@ -101,6 +101,10 @@ public final class QuantizedMatrix: @unchecked Sendable {
     /// quantization, Q8_0/Q4_0 block dot products, and for int4 dequantize-then-f32 GEMM.
     public func linear(_ x: UnsafePointer<Float>, count n: Int, into y: UnsafeMutablePointer<Float>) throws {
         if n == 0 || rows == 0 { return }
+        if cols == 0 {
+            y.initialize(repeating: 0, count: n * rows)
+            return
+        }
         switch format {
         case .int8:
             if let w = int8 { Int8GEMM.linear(m: n, x: x, weights: w, y: y) }

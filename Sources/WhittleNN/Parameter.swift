@@ -82,6 +82,13 @@ public final class Parameter {
         trainable = false
     }
 
+    /// Takes `other`'s encoding and frozen state (a layer copy whose value is already a clone of `other`'s).
+    func copyEncoding(from other: Parameter) {
+        encoding = other.encoding
+        trainableBeforeEncoding = other.trainableBeforeEncoding
+        trainable = other.trainable
+    }
+
     /// Replaces the value (e.g. after surgery), resizing the gradient and dropping a mask that no longer fits.
     public func replaceValue(_ newValue: Tensor) throws {
         // The encoding described the old value.

@@ -38,3 +38,6 @@ public protocol ActivationQuantizable: AnyObject {
     /// The calibrated input quantization, used in eval mode; nil quantizes dynamically (or not at all).
     var inputQuantization: ActivationQuantization? { get set }
 }
+
+extension Linear: ActivationQuantizable {}
+extension Conv2d: ActivationQuantizable {}

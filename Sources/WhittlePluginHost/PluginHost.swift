@@ -1,1 +1,0 @@
-// Native plugin loading: filled in by the plugins issue.

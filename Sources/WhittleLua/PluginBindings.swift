@@ -68,7 +68,12 @@ enum PluginBindings {
                 }
                 fallback = a
             }
-            let names = try Targets.select(run.model, globs: run.options.strings("targets") ?? fallback, pass: run.pass).map(\.name)
+            let names: [String]
+            do { names = try Targets.select(run.model, globs: run.options.strings("targets") ?? fallback, pass: run.pass).map(\.name) } catch let e as PassError {
+                // Reported as the pass's own error, exactly as a built-in pass reports it.
+                run.failure = e
+                throw e
+            }
             LuaValue.array(names.map { .string($0) }).push(c.L)
             return 1
         },
@@ -148,6 +153,8 @@ final class LuaPassRun {
     var rows: [PassReport.Row] = []
     var summary: [(String, PassValue)] = []
     var open = true
+    /// A pass-level error raised by a ctx method; it replaces the Lua error it caused.
+    var failure: PassError?
 
     init(pass: String, model: Model, options: PassOptions, context: PassContext) {
         self.pass = pass

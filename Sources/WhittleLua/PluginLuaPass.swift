@@ -63,6 +63,7 @@ final class LuaPass: Pass {
         PassBindings.push(.table(options.values), call)
         call.push(object: run, className: "PassContext")
         guard lua_pcallk(L, 3, 1, 0, 0, nil) == LUA_OK else {
+            if let failure = run.failure { throw failure }
             throw PassError.failed(pass: name, message: Lua.string(L, -1) ?? "(error object is not a string)")
         }
         try collect(call, run)

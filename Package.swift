@@ -13,6 +13,8 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "whittle", targets: ["whittle"]),
+        // Example native plugin (ternary quantization), loaded at run time with --plugin.
+        .library(name: "WhittleTernary", type: .dynamic, targets: ["WhittleTernary"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
@@ -38,6 +40,8 @@ let package = Package(
         .target(name: "WhittlePasses", dependencies: ["WhittleTensor", "WhittleKernels", "WhittleData", "WhittleNN"], swiftSettings: hostISA),
         // The C ABI native plugins build against, and the host that loads them.
         .target(name: "WhittlePluginABI"),
+        // Example native plugin: talks to the host only through the C ABI struct.
+        .target(name: "WhittleTernary", dependencies: ["WhittlePluginABI"], path: "Plugins/TernarySwift"),
         .target(name: "WhittlePluginHost", dependencies: ["WhittlePluginABI", "WhittlePasses", "WhittleNN"], swiftSettings: hostISA),
 
         // Lua host and bindings, then the CLI library and a thin executable.

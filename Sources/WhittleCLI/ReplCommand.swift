@@ -16,6 +16,7 @@ struct ReplCommand: ParsableCommand {
     )
 
     @OptionGroup var host: HostOptions
+    @OptionGroup var plugins: PluginOptions
 
     @Option(name: .customShort("e"), help: ArgumentHelp("Run CODE before the first prompt.", valueName: "CODE"))
     var execute: [String] = []
@@ -23,6 +24,7 @@ struct ReplCommand: ParsableCommand {
     func run() throws {
         let state: LuaState
         do { state = try LuaState(sandbox: host.sandbox) } catch { throw CLIError(String(describing: error)) }
+        plugins.load(into: state)
         let repl = Repl(state: state)
         for code in execute { repl.evaluate(code) }
         let interactive = isatty(STDIN_FILENO) != 0

@@ -20,6 +20,7 @@ struct RunCommand: ParsableCommand {
     )
 
     @OptionGroup var host: HostOptions
+    @OptionGroup var plugins: PluginOptions
 
     @Option(name: .customShort("e"), help: ArgumentHelp("Run CODE (before FILE, if both are given).", valueName: "CODE"))
     var execute: [String] = []
@@ -40,6 +41,7 @@ struct RunCommand: ParsableCommand {
     func run() throws {
         let state: LuaState
         do { state = try LuaState(sandbox: host.sandbox) } catch { throw CLIError(String(describing: error)) }
+        plugins.load(into: state)
         let file = fileAndArguments.first
         state.setScriptArguments(script: file ?? "-e", Array(fileAndArguments.dropFirst()))
         do {

@@ -15,7 +15,7 @@ public struct WhittleCommand: ParsableCommand {
     )
 
     /// Every subcommand; later issues add theirs here.
-    static let subcommands: [ParsableCommand.Type] = [RunCommand.self, ReplCommand.self, InspectCommand.self]
+    static let subcommands: [ParsableCommand.Type] = [RunCommand.self, ReplCommand.self, InspectCommand.self, PassesCommand.self, BenchCommand.self]
 
     public init() {}
 }

@@ -63,6 +63,18 @@ whittle.pretty = pretty
 -- Reports print as tables.
 debug.getregistry()["whittle.Report"] = { __tostring = function(r) return r.text end, __name = "whittle.Report" }
 
+-- Runs a pass and reports errors at the recipe's line (`level` above this function),
+-- as "file:line: pass.name: message".
+local run_pass = whittle.run_pass
+local function run_pass_here(name, model, opts, level)
+  local ok, result = pcall(run_pass, name, model, opts)
+  if not ok then
+    if type(result) == "string" then result = result:gsub("^run_pass: ", "", 1) end
+    error(result, level)
+  end
+  return result
+end
+
 -- whittle.<pass name>(model, [data,] opts) for every registered pass, unless a binding
 -- already has that name. A pass can also take one table: whittle.distill{student=, teacher=, ...}.
 function whittle._define_pass_function(name)
@@ -90,7 +102,7 @@ function whittle._define_pass_function(name)
     else
       opts = a
     end
-    return whittle.run_pass(name, model, opts)
+    return run_pass_here(name, model, opts, 3)
   end)
 end
 for _, p in ipairs(whittle.passes()) do whittle._define_pass_function(p.name) end
@@ -102,7 +114,7 @@ Pipeline.__name = "whittle.Pipeline"
 function Pipeline:run(model)
   local reports = {}
   for i, step in ipairs(self.steps) do
-    reports[i] = whittle.run_pass(step[1], model, step[2])
+    reports[i] = run_pass_here(step[1], model, step[2], 3)
   end
   return setmetatable(reports, { __tostring = function(r)
     local lines = {}

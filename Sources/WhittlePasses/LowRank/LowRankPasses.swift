@@ -1,4 +1,4 @@
 /// The built-in LowRank passes, registered by `BuiltinPasses.all()`.
 public enum LowRankPasses {
-    public static func all() -> [Pass] { [] }
+    public static func all() -> [Pass] { [LowRankSVDPass()] }
 }

@@ -12,6 +12,7 @@ open class Module: CustomStringConvertible {
     /// False lets the first layer skip computing a gradient nobody uses (the data's).
     public var needsInputGradient = true
 
+    /// A module in evaluation mode with no name.
     public init() {}
 
     /// Lower-case type name as written in the architecture metadata ("linear").

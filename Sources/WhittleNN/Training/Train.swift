@@ -3,15 +3,25 @@ import WhittleTensor
 
 /// Options of a training run (defaults: 1 epoch of SGD, lr 0.01, batch 64, seed 1).
 public struct TrainOptions {
+    /// Passes over the data.
     public var epochs = 1
+    /// Base learning rate (the schedule scales it).
     public var learningRate: Float = 0.01
+    /// SGD or Adam.
     public var optimizer: OptimizerKind = .sgd
+    /// SGD momentum μ.
     public var momentum: Float = 0
+    /// Nesterov momentum (SGD, needs μ > 0).
     public var nesterov = false
+    /// L2 penalty λ.
     public var weightDecay: Float = 0
+    /// Examples per step.
     public var batchSize = 64
+    /// Fixes the shuffling and dropout masks: the same seed gives the same weights.
     public var seed: UInt64 = 1
+    /// Reshuffle every epoch (seed + epoch).
     public var shuffle = true
+    /// Learning-rate schedule.
     public var schedule: LRSchedule = .constant
     /// Print a progress bar / periodic lines to stderr.
     public var verbose = true
@@ -21,6 +31,7 @@ public struct TrainOptions {
     /// Distillation passes a closure that runs the teacher on x.
     public var loss: ((Tensor, Tensor, Tensor) throws -> (loss: Float, grad: Tensor))?
 
+    /// The defaults above.
     public init() {}
 
     /// Throws on out-of-range values, naming the option.

@@ -6,5 +6,6 @@ extension EncodingRegistry {
         "q8_0": { try BlockEncoding.decode($0, kind: .q8_0) },
         "q4_0": { try BlockEncoding.decode($0, kind: .q4_0) },
         "int4": { try Int4Encoding.decode($0) },
+        "codebook": { try CodebookEncoding.decode($0) },
     ]
 }

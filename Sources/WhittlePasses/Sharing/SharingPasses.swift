@@ -1,4 +1,4 @@
 /// The built-in Sharing passes, registered by `BuiltinPasses.all()`.
 public enum SharingPasses {
-    public static func all() -> [Pass] { [] }
+    public static func all() -> [Pass] { [KMeansSharePass(), TiePass()] }
 }

@@ -77,7 +77,6 @@ public struct EncodedEntry {
 
 /// An integer from a JSON number (NSNumber or Int), or nil.
 func jsonInt(_ v: Any?) -> Int? {
-    if v is Bool { return nil }
     guard let n = v as? NSNumber else { return nil }
     let d = n.doubleValue
     return d == d.rounded() && abs(d) < 9e15 ? Int(d) : nil

@@ -77,6 +77,7 @@ public enum Surgery {
     /// The flat (outer, keep.count, inner) copy of `t`'s kept units.
     private static func gather(_ t: Tensor, outer: Int, dim: Int, inner: Int, keep: [Int]) throws -> Tensor {
         let src = t.toF32()
+        defer { withExtendedLifetime(src) {} }
         let out = try Tensor(zeros: [outer * keep.count * inner])
         let s = src.floats, d = out.floats
         for o in 0..<outer {

@@ -48,7 +48,9 @@ public enum SVD {
     public static func decompose(_ w: Tensor, maxSweeps: Int = 60) throws -> SVDResult {
         guard w.rank == 2 else { throw TensorError.invalidArgument("svd: needs a 2-D tensor, got \(w.rank)-D") }
         let rows = w.shape[0], cols = w.shape[1]
-        let f = w.toF32().floats
+        let dense = w.toF32()
+        defer { withExtendedLifetime(dense) {} }
+        let f = dense.floats
         // Orthogonalise the columns of the orientation with fewer columns: W (rows > cols) or Wᵀ.
         let transposed = rows <= cols
         let n = transposed ? rows : cols, m = transposed ? cols : rows

@@ -76,6 +76,7 @@ public enum NMPruner {
     /// True when every aligned group of `m` inputs of every row holds at most `n` nonzeros.
     public static func satisfies(_ t: Tensor, n: Int, m: Int) -> Bool {
         let rows = t.shape.first ?? 1, cols = t.count / max(rows, 1), f32 = t.toF32(), f = f32.floats
+        defer { withExtendedLifetime(f32) {} }
         for r in 0..<rows {
             var g = 0
             while g < cols {

@@ -7,5 +7,6 @@ extension EncodingRegistry {
         "q4_0": { try BlockEncoding.decode($0, kind: .q4_0) },
         "int4": { try Int4Encoding.decode($0) },
         "codebook": { try CodebookEncoding.decode($0) },
+        "csr": { try CSREncoding.decode($0) },
     ]
 }

@@ -33,4 +33,21 @@ final class SharingTieTests: XCTestCase {
             XCTAssertTrue(String(describing: $0).hasPrefix("share.tie: missing option 'targets'"))
         }
     }
+
+    func testTiedModelIsSavedOnceAndReloadsTied() throws {
+        let m = try ShareFixtures.mlp([8, 8, 8, 3])
+        let untiedPath = ShareFixtures.tempPath(self, "untied.safetensors"), path = ShareFixtures.tempPath(self, "tied.safetensors")
+        try m.save(to: untiedPath)
+        _ = try ShareFixtures.registry().run("share.tie", on: m, options: ["targets": .strings(["0.weight", "2.weight"])])
+        let c = try m.clone()
+        XCTAssertTrue(c.parameter(named: "0.weight") === c.parameter(named: "2.weight"), "clone keeps the tie")
+        XCTAssertFalse(c.parameter(named: "0.weight") === m.parameter(named: "0.weight"))
+        try m.save(to: path)
+        let size = { (p: String) in try XCTUnwrap(FileManager.default.attributesOfItem(atPath: p)[.size] as? Int) }
+        XCTAssertEqual(try size(untiedPath) - size(path), 8 * 8 * 4, accuracy: 64, "the tied 8x8 weight is stored once")
+        let back = try Model.load(path)
+        XCTAssertTrue(back.parameter(named: "0.weight") === back.parameter(named: "2.weight"))
+        let x = try ShareFixtures.blobs(n: 5, features: 8).images
+        XCTAssertEqual(try back.forward(x).toArray(), try m.forward(x).toArray())
+    }
 }

@@ -37,7 +37,9 @@ public final class Model: CustomStringConvertible {
     /// A deep copy (parameters, masks, metadata).
     public func clone() throws -> Model {
         guard let r = try root.copy() as? Sequential else { throw NNError.invalidModel("clone: root is not a sequential") }
-        return Model(r, metadata: metadata)
+        let c = Model(r, metadata: metadata)
+        try c.retie(uniqueParameters().tied)  // copies are per layer; keep tied layers sharing one object
+        return c
     }
 
     /// Leaf layers with their dotted paths ("0", "3.1"), in execution order.

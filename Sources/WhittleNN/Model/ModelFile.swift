@@ -14,8 +14,10 @@ extension Model {
         var meta = metadata
         meta[Model.architectureKey] = architectureJSON
         meta[Model.versionKey] = version
-        let (tensors, compression) = try CompressionMetadata.encode(parameters(), activations: activationQuantizations())
+        let (unique, tied) = uniqueParameters()
+        let (tensors, compression) = try CompressionMetadata.encode(unique, activations: activationQuantizations())
         meta[CompressionMetadata.key] = compression
+        meta[Model.tiedKey] = Model.tiedJSON(tied)
         let names = tensors.map(\.name)
         guard Set(names).count == names.count else {
             throw NNError.invalidModel("save: two tensors share a name (\(names.joined(separator: ", ")))")
@@ -32,7 +34,9 @@ extension Model {
         var used = Set<String>()
         let compression = try CompressionMetadata.parse(file.metadata[CompressionMetadata.key])
         var encodings: [(String, ParameterEncoding, Tensor)] = []
-        let root = try Architecture.decode(json) { name in
+        let tied = try parseTied(file.metadata[tiedKey])
+        let root = try Architecture.decode(json) { requested in
+            let name = tied[requested] ?? requested
             if let fields = compression.parameters[name] {
                 let e = try CompressionMetadata.decodeEntry(name: name, fields: fields) { full in
                     guard file.entry(named: full) != nil else { return nil }
@@ -54,8 +58,10 @@ extension Model {
         meta[architectureKey] = nil
         meta[versionKey] = nil
         meta[CompressionMetadata.key] = nil
+        meta[tiedKey] = nil
         let model = Model(root, metadata: meta)
         try model.attach(encodings: encodings, activations: compression.activations, path: path)
+        try model.retie(tied)
         return model
     }
 }

@@ -12,6 +12,8 @@ enum PassTraining {
             PassParam("optimizer", .string, default: .string("sgd"), choices: ["sgd", "adam"], doc: "Optimizer."),
             PassParam("momentum", .number, default: .number(0.9), min: 0, max: 1, maxExclusive: true, doc: "SGD momentum."),
             PassParam("seed", .integer, default: .integer(1), min: 0, doc: "Shuffling and dropout seed."),
+            PassParam("schedule", .string, default: .string("constant"), choices: ["constant", "cosine"], doc: "Learning-rate schedule (cosine anneals to 0 over the run)."),
+            PassParam("weight_decay", .number, default: .number(0), min: 0, max: 1, doc: "L2 penalty."),
         ]
     }
 
@@ -24,6 +26,8 @@ enum PassTraining {
         t.optimizer = OptimizerKind(rawValue: o.string("optimizer") ?? "sgd") ?? .sgd
         t.momentum = t.optimizer == .sgd ? Float(o.number("momentum") ?? 0) : 0
         t.seed = UInt64(max(0, o.integer("seed") ?? 1))
+        t.schedule = o.string("schedule") == "cosine" ? .cosine(minimum: 0) : .constant
+        t.weightDecay = Float(o.number("weight_decay") ?? 0)
         return t
     }
 

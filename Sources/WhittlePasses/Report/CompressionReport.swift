@@ -57,7 +57,8 @@ public struct CompressionReport: CustomStringConvertible {
                 guard seen.insert(ObjectIdentifier(p)).inserted else { formats.append("tied"); continue }
                 let stored = p.encoding?.byteCount ?? 4 * p.count
                 bytes += stored
-                huff += try huffmanBytes(p) ?? stored
+                // A coder would keep the fixed-width form when the code tables cost more than they save.
+                huff += min(stored, try huffmanBytes(p) ?? stored)
                 formats.append(p.encoding?.format ?? "f32")
             }
             let base = baseline == nil ? 4 * n : 4 * (baseLayers[path]?.parameters().reduce(0) { $0 + $1.parameter.count } ?? 0)

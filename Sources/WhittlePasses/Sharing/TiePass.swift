@@ -58,7 +58,8 @@ public final class TiePass: Pass {
             var train = PassTraining.options(ft)
             train.progress = PassTraining.epochLogger(name, context)
             let inner: Optimizer = train.optimizer == .adam
-                ? try Adam(learningRate: train.learningRate) : try SGD(learningRate: train.learningRate, momentum: train.momentum)
+                ? try Adam(learningRate: train.learningRate, weightDecay: train.weightDecay)
+                : try SGD(learningRate: train.learningRate, momentum: train.momentum, weightDecay: train.weightDecay)
             try WhittleNN.train(model, data, train, optimizer: UniqueOptimizer(inner))
         }
         report.summary = [("groups", .integer(groups.count)), ("params_saved", .integer(saved))]

@@ -20,8 +20,11 @@ public final class CSREncoding: ExecutableEncoding {
     public let gaps: Tensor
     /// Nonzero entries (stored entries minus fillers).
     public let nonzeros: Int
-    /// Densities at or below this run on the sparse kernel (measured on LeNet-300-100 shapes, see README).
-    public static let sparseExecutionDensity = 0.3
+    /// Densities at or below this run a batch on the sparse kernel; measured on LeNet-300-100 (batch 500):
+    /// CSR wins from about 70% sparsity (0.7: 11.7 vs 19.4 ms, 0.9: 5.6 vs 10.1 ms dense), loses at 50%.
+    public static let sparseExecutionDensity = 0.25
+    /// The same bound for a single input (SpMV): the dense GEMV is fast, CSR wins only from about 90% sparsity.
+    public static let sparseVectorDensity = 0.1
     private var matrix: CSRMatrix?
     private var dense: Tensor?
 
@@ -123,7 +126,7 @@ public final class CSREncoding: ExecutableEncoding {
         let rows = matrixRows, cols = matrixCols
         if dense == nil { dense = try decode() }
         guard let w = dense else { return }
-        guard density <= CSREncoding.sparseExecutionDensity else {
+        guard density <= (m == 1 ? CSREncoding.sparseVectorDensity : CSREncoding.sparseExecutionDensity) else {
             GEMM.sgemm(m: m, n: rows, k: cols, a: x, lda: cols, b: w.floats, ldb: cols, transB: true, c: y, ldc: rows)
             return
         }

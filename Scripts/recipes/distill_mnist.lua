@@ -6,13 +6,13 @@
 -- Run from the repository root:  whittle run Scripts/recipes/distill_mnist.lua
 local w = whittle
 local T, alpha = 8, 0.9
-local teacher_epochs, student_epochs = 4, 4
+local teacher_epochs, student_epochs = 8, 4
 local t0 = w.now()
 
 local d = w.data.mnist()
 w.seed(1)
 local teacher = w.nn.sequential{
-  w.nn.flatten(), w.nn.dropout(0.2),
+  w.nn.flatten(),
   w.nn.linear(784, 1200), w.nn.relu(), w.nn.dropout(0.5),
   w.nn.linear(1200, 1200), w.nn.relu(), w.nn.dropout(0.5),
   w.nn.linear(1200, 10),
@@ -26,13 +26,14 @@ local student0 = w.nn.sequential{
 }
 local opts = {lr=0.05, momentum=0.9, batch=128, schedule="cosine", verbose=false}
 
-local function fit(m, epochs)
+local function fit(m, epochs, lr)
   local o = {epochs=epochs}
   for k, v in pairs(opts) do o[k] = v end
+  o.lr = lr or o.lr
   w.train(m, d.train, o)
 end
 
-fit(teacher, teacher_epochs)
+fit(teacher, teacher_epochs, 0.1)
 local te = w.evaluate(teacher, d.test)
 print(string.format("teacher  784-1200-1200-10 (dropout): %d test errors  (%.0f s)", te.errors, w.now() - t0))
 

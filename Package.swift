@@ -55,7 +55,7 @@ let package = Package(
         ], swiftSettings: hostISA),
         .executableTarget(name: "whittle", dependencies: ["WhittleCLI"], swiftSettings: hostISA),
 
-        .testTarget(name: "WhittleKernelsTests", dependencies: ["WhittleKernels"], swiftSettings: hostISA),
+        .testTarget(name: "WhittleKernelsTests", dependencies: ["WhittleKernels"], exclude: ["Fixtures"], swiftSettings: hostISA),
         .testTarget(name: "WhittleTensorTests", dependencies: ["WhittleTensor"], swiftSettings: hostISA),
         .testTarget(name: "WhittleFormatsTests", dependencies: ["WhittleFormats", "WhittleData", "CZlib"],
                     exclude: ["Fixtures"], swiftSettings: hostISA),

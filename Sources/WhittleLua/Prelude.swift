@@ -102,7 +102,8 @@ function whittle._define_pass_function(name)
     else
       opts = a
     end
-    return run_pass_here(name, model, opts, 3)
+    local report = run_pass_here(name, model, opts, 3)  -- not a tail call: level 3 must be the caller
+    return report
   end)
 end
 for _, p in ipairs(whittle.passes()) do whittle._define_pass_function(p.name) end

@@ -103,7 +103,8 @@ public final class Int4Encoding: ExecutableEncoding {
         let b = blocksQ4_0()
         try withPaddedRows(x, rows: m, cols: matrixCols, padded: paddedCols) { xp in
             try b.withUnsafeBytes { raw in
-                try QuantMatmul.matmul(format: .q4_0, m: m, n: matrixRows, k: paddedCols, x: xp, weights: raw.baseAddress!, y: y)
+                guard let base = raw.baseAddress else { return }  // no rows: nothing to multiply
+                try QuantMatmul.matmul(format: .q4_0, m: m, n: matrixRows, k: paddedCols, x: xp, weights: base, y: y)
             }
         }
     }

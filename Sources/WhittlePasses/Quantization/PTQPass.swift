@@ -57,10 +57,10 @@ public final class PTQPass: Pass {
             if staticActs, let inputs {
                 let r = observedRange(inputs, observer: actObserver)
                 let a = try ActivationQuantization(low: r.low, high: r.high, symmetric: false)
-                l.activations.inputQuantization = a
+                l.inputQuantization = a
                 extra += [("act_low", .number(Double(a.low))), ("act_high", .number(Double(a.high))), ("act_zero", .integer(a.zeroPoint))]
             } else {
-                l.activations.inputQuantization = nil
+                l.inputQuantization = nil
             }
             let e = try Int8Encoding.quantize(dense, perChannel: perChannel, symmetric: symmetric,
                                               ranges: weightRanges(dense, perChannel: perChannel, observer: weightObserver))
@@ -83,7 +83,8 @@ public final class PTQPass: Pass {
     /// Adds to the bias the mean difference between the float layer's and the quantized layer's
     /// outputs over the calibration inputs (empirical bias correction); returns the shift's L2 norm.
     private func correctBias(_ l: QuantLayer, reference: Module, inputs: [Tensor]) throws -> Double {
-        guard let bias = l.bias else { return 0 }
+        // An encoded bias stays as stored: shifting its decoded value would desynchronise the two.
+        guard let bias = l.bias, bias.encoding == nil else { return 0 }
         let channels = bias.count
         var shift = [Double](repeating: 0, count: channels)
         var total = 0

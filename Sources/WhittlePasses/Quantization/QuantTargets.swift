@@ -14,8 +14,11 @@ struct QuantLayer {
     /// The bias, if any.
     let bias: Parameter?
 
-    /// The layer's static input quantization slot.
-    var activations: ActivationQuantizable { module as! ActivationQuantizable }  // only Linear/Conv2d are selected
+    /// The layer's static input quantization (Linear and Conv2d, the only layers selected, have one).
+    var inputQuantization: ActivationQuantization? {
+        get { (module as? ActivationQuantizable)?.inputQuantization }
+        nonmutating set { (module as? ActivationQuantizable)?.inputQuantization = newValue }
+    }
 
     /// Sets or clears the straight-through weight transform (fake quantization).
     func setWeightTransform(_ f: ((Tensor) throws -> Tensor)?) {

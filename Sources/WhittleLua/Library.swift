@@ -8,7 +8,7 @@ enum Library {
     static let namespaces: [Namespace] = [
         Namespace("", doc: "tensors, timing, threads and help", CoreBindings.functions + TensorBindings.functions),
         Namespace("", doc: "compression passes", PassBindings.functions),
-    ] + QuantizeBindings.namespaces + DataBindings.namespaces + NNBindings.namespaces + PluginBindings.namespaces + ReportBindings.namespaces
+    ] + QuantizeBindings.namespaces + DataBindings.namespaces + NNBindings.namespaces + PluginBindings.namespaces + ReportBindings.namespaces + AnalysisBindings.namespaces
 
     /// All userdata classes.
     static let classes: [LuaClass] = [TensorBindings.tensorClass]

@@ -250,11 +250,12 @@ enum NNBindings {
             print(s.description)
             c.push(record: [
                 ("params", .integer(s.parameters)), ("bytes", .integer(s.bytes)), ("nonzeros", .integer(s.nonzeros)),
-                ("sparsity", .number(s.sparsity)),
+                ("sparsity", .number(s.sparsity)), ("bits_per_weight", .number(s.bitsPerWeight)),
                 ("layers", .array(s.layers.map { l in
                     .table([(.string("name"), .string(l.path)), (.string("type"), .string(l.layer)),
                             (.string("params"), .integer(l.parameters)), (.string("bytes"), .integer(l.bytes)),
-                            (.string("sparsity"), .number(l.sparsity)), (.string("dtype"), .string(l.dtype))])
+                            (.string("sparsity"), .number(l.sparsity)), (.string("dtype"), .string(l.dtype)),
+                            (.string("bits_per_weight"), .number(l.bitsPerWeight))])
                 })),
             ])
             return 1

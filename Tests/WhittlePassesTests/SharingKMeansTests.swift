@@ -88,6 +88,9 @@ final class SharingKMeansTests: XCTestCase {
         XCTAssertThrowsError(try r.run("share.kmeans", on: m, options: ["finetune": .table(["epoch": .integer(1)]), "data": .dataset(try ShareFixtures.blobs(n: 6, features: 4))])) {
             XCTAssertTrue(String(describing: $0).hasPrefix("share.kmeans: unknown option 'finetune.epoch'"))
         }
+        XCTAssertThrowsError(try r.run("share.kmeans", on: m, options: ["shared": .bool(true), "overrides": .table(["0.weight": .table(["bits": .integer(3)])])])) {
+            XCTAssertEqual(String(describing: $0), "share.kmeans: 'overrides' cannot set 'bits' with shared=true (one codebook has one size)")
+        }
         _ = try r.run("share.kmeans", on: m, options: [:])
         XCTAssertThrowsError(try r.run("share.kmeans", on: m, options: [:])) {
             XCTAssertTrue(String(describing: $0).contains("already stored as codebook"))

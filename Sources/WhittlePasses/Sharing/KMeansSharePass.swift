@@ -42,6 +42,12 @@ public final class KMeansSharePass: Pass {
             finetune = try PassTraining.nested(ft, pass: self, label: "finetune", epochs: 1, lr: 1e-3)
             guard options.dataset("data") != nil else { throw PassError.invalidOption(pass: name, message: "'finetune' needs 'data'") }
         }
+        if options.bool("shared") == true, let o = options.table("overrides"), o.values.contains(where: { v in
+            if case .table(let t) = v { return t["bits"] != nil }
+            return false
+        }) {
+            throw PassError.invalidOption(pass: name, message: "'overrides' cannot set 'bits' with shared=true (one codebook has one size)")
+        }
         let method = KMeans1D.Initialization(rawValue: options.string("init") ?? "linear") ?? .linear
         let seed = UInt64(options.integer("seed") ?? 1), iterations = options.integer("iterations") ?? 100
         let groups = try cluster(unique, options: options, method: method, seed: seed, iterations: iterations)

@@ -82,8 +82,11 @@ public final class Parameter {
         trainable = false
     }
 
-    /// Takes `other`'s encoding and frozen state (a layer copy whose value is already a clone of `other`'s).
-    func copyEncoding(from other: Parameter) {
+    /// Takes everything but the value from `other`: mask, frozen state and encoding
+    /// (what a layer copy needs once its value is a clone of `other`'s).
+    func copyState(from other: Parameter?) throws {
+        guard let other else { return }
+        try setMask(other.mask)
         encoding = other.encoding
         trainableBeforeEncoding = other.trainableBeforeEncoding
         trainable = other.trainable

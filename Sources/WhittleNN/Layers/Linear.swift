@@ -65,13 +65,9 @@ public final class Linear: Module {
 
     public override func copy() throws -> Module {
         let c = try Linear(weight: weight.value.clone(), bias: bias?.value.clone())
-        try c.weight.setMask(weight.mask)
-        try c.bias?.setMask(bias?.mask)
-        c.weight.trainable = weight.trainable
-        c.bias?.trainable = bias?.trainable ?? true
+        try c.weight.copyState(from: weight)
+        try c.bias?.copyState(from: bias)
         c.weightTransform = weightTransform
-        c.weight.copyEncoding(from: weight)
-        if let b = bias { c.bias?.copyEncoding(from: b) }
         c.inputQuantization = inputQuantization
         copyBaseState(to: c)
         return c

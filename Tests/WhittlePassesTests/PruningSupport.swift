@@ -28,16 +28,8 @@ enum PruneFixtures {
         return try Tensor.randn(shape, generator: &g)
     }
 
-    /// linear(sizes[0] → sizes[1]), relu, ..., linear(→ sizes.last) with seeded weights.
-    static func mlp(_ sizes: [Int], seed: UInt64 = 3) throws -> Model {
-        var g = SeededGenerator(seed: seed)
-        var layers: [Module] = []
-        for i in 0..<(sizes.count - 1) {
-            if i > 0 { layers.append(ReLU()) }
-            layers.append(try Linear(sizes[i], sizes[i + 1], generator: &g))
-        }
-        return Model(layers)
-    }
+    /// An MLP (linear, relu, ..., linear) with seeded weights.
+    static func mlp(_ sizes: [Int], seed: UInt64 = 3) throws -> Model { try TestProblems.mlp(sizes, seed: seed) }
 
     /// conv2d(1 → channels, 3x3), relu, maxpool 2, flatten, linear(channels·9 → hidden), relu, linear(hidden → classes) on 8x8 inputs.
     static func convNet(channels: Int = 4, hidden: Int = 6, classes: Int = 3, seed: UInt64 = 9) throws -> Model {
@@ -48,18 +40,9 @@ enum PruneFixtures {
         ])
     }
 
-    /// Gaussian blobs: a learnable toy classification problem with `classes` classes.
+    /// Gaussian blobs: a learnable toy classification problem.
     static func blobs(n: Int, features: Int = 16, classes: Int = 4, seed: UInt64 = 5) throws -> Dataset {
-        var g = SeededGenerator(seed: 1234)
-        let centers = (0..<classes).map { _ in (0..<features).map { _ in 1.5 * g.normal() } }
-        var s = SeededGenerator(seed: seed)
-        let x = try Tensor(zeros: [n, features]), y = try Tensor(zeros: [n])
-        for i in 0..<n {
-            let c = i % classes
-            y.floats[i] = Float(c)
-            for j in 0..<features { x.floats[i * features + j] = centers[c][j] + 0.8 * s.normal() }
-        }
-        return try Dataset(images: x, labels: y)
+        try TestProblems.blobs(n: n, features: features, classes: classes, seed: seed, centerScale: 1.5, spread: 0.8)
     }
 
     /// Zero entries of a tensor.

@@ -15,30 +15,13 @@ enum QuantFixtures {
         return t
     }
 
-    /// Gaussian blobs: `classes` centers in `features` dimensions (a learnable toy problem).
+    /// Gaussian blobs: a learnable toy classification problem.
     static func blobs(n: Int, features: Int = 16, classes: Int = 4, seed: UInt64 = 5) throws -> Dataset {
-        var g = SeededGenerator(seed: 1234)
-        let centers = (0..<classes).map { _ in (0..<features).map { _ in 1.2 * g.normal() } }
-        var s = SeededGenerator(seed: seed)
-        let x = try Tensor(zeros: [n, features]), y = try Tensor(zeros: [n])
-        for i in 0..<n {
-            let c = i % classes
-            y.floats[i] = Float(c)
-            for j in 0..<features { x.floats[i * features + j] = centers[c][j] + 0.9 * s.normal() }
-        }
-        return try Dataset(images: x, labels: y)
+        try TestProblems.blobs(n: n, features: features, classes: classes, seed: seed, centerScale: 1.2, spread: 0.9)
     }
 
     /// An MLP (linear, relu, ..., linear) with seeded weights.
-    static func mlp(_ sizes: [Int], seed: UInt64 = 3) throws -> Model {
-        var g = SeededGenerator(seed: seed)
-        var layers: [Module] = []
-        for i in 0..<(sizes.count - 1) {
-            if i > 0 { layers.append(ReLU()) }
-            layers.append(try Linear(sizes[i], sizes[i + 1], generator: &g))
-        }
-        return Model(layers)
-    }
+    static func mlp(_ sizes: [Int], seed: UInt64 = 3) throws -> Model { try TestProblems.mlp(sizes, seed: seed) }
 
     /// A small conv net on (n, 2, 8, 8) inputs: conv 2→6 k3, relu, maxpool 2, flatten, linear 54→5.
     static func convNet(seed: UInt64 = 4) throws -> Model {

@@ -2,6 +2,7 @@ import CLua
 import CLuaShim
 import Foundation
 import WhittleKernels
+import WhittlePasses
 import WhittleTensor
 
 /// The Whittle version, shown by `whittle --version` and stored in saved files.
@@ -43,7 +44,7 @@ enum CoreBindings {
 enum Help {
     static func text(_ c: LuaCall) throws -> String {
         let L = c.L
-        if c.isNil(1) { return overview() }
+        if c.isNil(1) { return overview(c.host) }
         if lua_type(L, 1) == LUA_TFUNCTION {
             let id = whittle_binding_id(L, 1)
             if let entry = BindingTable.entry(Int(id)) { return describe(entry) }
@@ -55,6 +56,7 @@ enum Help {
                 $0.qualifiedName == wanted || $0.qualifiedName == name || $0.qualifiedName.hasSuffix(":" + name)
             }
             if !matches.isEmpty { return matches.map(describe).joined(separator: "\n\n") }
+            if let pass = try? c.host?.passes.pass(named: name) { return describe(pass) }
             if let ns = Library.namespaces.first(where: { "whittle" + ($0.path.isEmpty ? "" : "." + $0.path) == wanted }) {
                 return listing(ns)
             }
@@ -79,9 +81,22 @@ enum Help {
             }
             lua_getglobal(L, "whittle")
             defer { Lua.pop(L) }
-            if lua_rawequal(L, -1, 1) != 0 { return overview() }
+            if lua_rawequal(L, -1, 1) != 0 { return overview(c.host) }
         }
         return "no help for a \(Lua.typeName(L, 1)) value"
+    }
+
+    /// A pass's doc and option schema, as `whittle passes NAME` shows them.
+    static func describe(_ p: Pass) -> String {
+        var lines = ["whittle.\(p.name)(model, [data,] opts)   pass, \(p.source)", "  \(p.doc)", "  options:"]
+        for q in p.params + OptionValidator.common.filter({ c in !p.params.contains { $0.name == c.name } }) {
+            var facts = [q.type.rawValue]
+            if let d = q.defaultValue { facts.append("default \(d)") } else if q.required { facts.append("required") }
+            if let r = q.rangeText { facts.append(r) }
+            if let ch = q.choices { facts.append(ch.joined(separator: "|")) }
+            lines.append("    \(q.name) (\(facts.joined(separator: ", "))): \(q.doc)")
+        }
+        return lines.joined(separator: "\n")
     }
 
     static func describe(_ e: RegisteredBinding) -> String {
@@ -101,7 +116,7 @@ enum Help {
         return lines.joined(separator: "\n")
     }
 
-    static func overview() -> String {
+    static func overview(_ host: LuaState? = nil) -> String {
         var lines = ["Whittle \(whittleVersion): neural-network compression from Lua. help(f) or help(\"name\") for one binding.", ""]
         for ns in Library.namespaces {
             let names = ns.bindings.map(\.name).filter { !$0.hasPrefix("_") }
@@ -111,6 +126,9 @@ enum Help {
         }
         for cls in Library.classes {
             lines.append("\(cls.name) methods: " + cls.methods.map(\.name).joined(separator: " "))
+        }
+        if let passes = host?.passes.all, !passes.isEmpty {
+            lines.append("passes (whittle.<name>(model, opts); help(\"name\") for options): " + passes.map(\.name).joined(separator: " "))
         }
         return lines.joined(separator: "\n")
     }

@@ -31,8 +31,16 @@ shape_mt.__eq = function(a, b)
 end
 debug.getregistry()["whittle.Shape"] = shape_mt
 
+-- Pass wrapper functions, so that help(whittle.prune.magnitude) documents the pass.
+local pass_functions = setmetatable({}, { __mode = "k" })
+
 local help_text = whittle.help
-whittle.help = function(...) print(help_text(...)) end
+whittle.help = function(x)
+  if pass_functions[x] then x = pass_functions[x] end
+  local ok, text = pcall(help_text, x)
+  if not ok then error(text, 2) end
+  print(text)
+end
 help = whittle.help
 
 -- A readable one-line rendering of any value, used by the REPL.
@@ -88,7 +96,8 @@ function whittle._define_pass_function(name)
   end
   local leaf = parts[#parts]
   if rawget(node, leaf) ~= nil then return end
-  rawset(node, leaf, function(model, a, b)
+  local wrapper
+  wrapper = function(model, a, b)
     local opts
     if type(model) == "table" and getmetatable(model) == nil then
       opts = {}
@@ -104,7 +113,9 @@ function whittle._define_pass_function(name)
     end
     local report = run_pass_here(name, model, opts, 3)  -- not a tail call: level 3 must be the caller
     return report
-  end)
+  end
+  pass_functions[wrapper] = name
+  rawset(node, leaf, wrapper)
 end
 for _, p in ipairs(whittle.passes()) do whittle._define_pass_function(p.name) end
 

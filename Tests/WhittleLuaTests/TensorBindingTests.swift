@@ -72,3 +72,28 @@ final class TensorBindingTests: XCTestCase {
         XCTAssertTrue(WhittleLibrary.completionNames.contains("whittle.zeros"))
     }
 }
+
+/// help() text comes from the binding tables and the pass registry.
+final class HelpTests: XCTestCase {
+    func testHelpDocumentsBindingsAndPasses() throws {
+        let lua = try LuaState()
+        // Capture help's printed text by replacing print for the call.
+        let out = try lua.run("""
+            local lines = {}
+            local saved = print
+            print = function(s) lines[#lines + 1] = s end
+            help(whittle.zeros); help(whittle.prune.magnitude); help("quantize.ptq"); help()
+            print = saved
+            return lines[1], lines[2], lines[3], lines[4]
+            """, name: "=test")
+        XCTAssertEqual(out[0], "whittle.zeros(shape) -> Tensor\n  An f32 tensor of zeros: whittle.zeros{2,3}.")
+        XCTAssertTrue(out[1].hasPrefix("whittle.prune.magnitude(model, [data,] opts)   pass, builtin"), out[1])
+        XCTAssertTrue(out[1].contains("sparsity (number, required, [0, 1))"), out[1])
+        XCTAssertEqual(out[1].components(separatedBy: "    targets (").count, 2, "targets listed once:\n\(out[1])")
+        XCTAssertTrue(out[2].contains("observer (string, default \"minmax\", minmax|percentile|mse)"), out[2])
+        XCTAssertTrue(out[3].contains("prune.magnitude") && out[3].contains("zeros"), out[3])
+        XCTAssertThrowsError(try lua.run("help('nope')", name: "@h.lua")) { error in
+            XCTAssertTrue(String(describing: error).hasPrefix("h.lua:1: help: no binding or namespace named 'nope'"), String(describing: error))
+        }
+    }
+}

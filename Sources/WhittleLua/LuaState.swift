@@ -41,7 +41,7 @@ public final class LuaState {
         guard let L = luaL_newstate() else { throw LuaHostError.cannotCreateState }
         self.L = L
         sandboxed = sandbox
-        sandboxRoot = (try? FileManager.default.currentDirectoryPath).map { resolvePath($0) } ?? "/"
+        sandboxRoot = resolvePath(FileManager.default.currentDirectoryPath)
         whittle_set_dispatcher(dispatch)
         guard whittle_open_libs(L) == LUA_OK else { lua_close(L); throw LuaHostError.cannotCreateState }
         // The registry maps this state back to its Swift owner (unretained: the owner outlives the state).

@@ -24,7 +24,7 @@ public enum PassValue: CustomStringConvertible {
         case .strings(let a): return "{" + a.map { "\"\($0)\"" }.joined(separator: ", ") + "}"
         case .dataset(let d): return "dataset(\(d.count))"
         case .model: return "model"
-        case .table(let t): return "{" + t.keys.sorted().map { "\($0)=\(t[$0]!)" }.joined(separator: ", ") + "}"
+        case .table(let t): return "{" + t.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ") + "}"
         case .opaque: return "<value>"
         }
     }

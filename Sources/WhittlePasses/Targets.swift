@@ -30,8 +30,8 @@ public enum Targets {
     public static func options(_ options: PassOptions, for target: String) -> PassOptions {
         guard let overrides = options.table("overrides") else { return options }
         var merged = options
-        for glob in overrides.keys.sorted() where matches(glob, target) {
-            if case .table(let t) = overrides[glob]! { for (k, v) in t { merged[k] = v } }
+        for (glob, value) in overrides.sorted(by: { $0.key < $1.key }) where matches(glob, target) {
+            if case .table(let t) = value { for (k, v) in t { merged[k] = v } }
         }
         return merged
     }

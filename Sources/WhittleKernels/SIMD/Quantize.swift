@@ -12,11 +12,7 @@ public enum Quantize {
     /// f32 -> Q4_0 blocks (count a multiple of 32); `out` receives count/32 * 18 bytes.
     public static func q4_0(_ x: UnsafePointer<Float>, count: Int, into out: UnsafeMutableRawPointer) throws {
         guard count % 32 == 0 else { throw KernelError.notBlockMultiple(format: "q4_0", length: count, block: 32) }
-        forBlocks(count / 32) { b in
-            let dst = out + b * BlockQ4_0.bytes
-            let d = fourBit(x + b * 32, group: 32, codes: (dst + 2).assumingMemoryBound(to: UInt8.self))
-            dst.storeBytes(of: d.littleEndian, as: UInt16.self)
-        }
+        forBlocks(count / 32) { b in q4_0Block(x + b * 32, out + b * BlockQ4_0.bytes) }
     }
 
     /// Q8_0 blocks -> f32.
@@ -113,6 +109,44 @@ public enum Quantize {
         storeBytes(roundAwayToInt(v1 * id), dst + 18)
     }
 
+    /// One Q4_0 block: both halves stay in registers, and the sign of the scale is chosen without a
+    /// data-dependent branch (random signs would mispredict half the time).
+    @inline(__always) static func q4_0Block(_ src: UnsafePointer<Float>, _ dst: UnsafeMutableRawPointer) {
+        let v0 = load16(src), v1 = load16(src + 16)
+        var smax = bitsOf(v0), umax = unsafeBitCast(smax, to: SIMD16<UInt32>.self)
+        let v = bitsOf(v1), u = unsafeBitCast(v, to: SIMD16<UInt32>.self)
+        for l in 0..<16 { smax[l] = v[l] > smax[l] ? v[l] : smax[l]; umax[l] = u[l] > umax[l] ? u[l] : umax[l] }
+        let m = largestMagnitude(sTop: smax.max(), uTop: umax.max(), src, count: 32)
+        let d = m / -8
+        let id = SIMD16<Float>(repeating: d == 0 ? 0 : 1 / d)
+        let bias = SIMD16<Float>(repeating: 8.5), top = SIMD16<Int32>(repeating: 15)
+        // Two f32 roundings (product, then + 8.5), as gguf's numpy rule does; no FMA here.
+        let lo = laneMin(truncToInt((v0 * id) + bias), top)
+        let hi = laneMin(truncToInt((v1 * id) + bias), top)
+        dst.storeBytes(of: Half.bits(d).littleEndian, as: UInt16.self)
+        storeBytes(lo | (hi &<< 4), dst + 2)
+    }
+
+    /// The signed value of largest magnitude, from the signed and unsigned maxima of the bit patterns
+    /// (see `fourBit`). Selected with masks rather than branches: the winning sign is random data.
+    @inline(__always) static func largestMagnitude(sTop: Int32, uTop: UInt32, _ src: UnsafePointer<Float>, count: Int) -> Float {
+        let pos = Int64(sTop | (sTop >> 31))                                       // |largest positive|, or -1
+        let t = Int32(bitPattern: uTop ^ 0x8000_0000)                                // >= 0 iff a negative exists
+        let neg = Int64(t | (t >> 31))                                              // |most negative|, or -1
+        if pos == neg { return firstOfMagnitude(src, count: count, magnitudeBits: Int32(truncatingIfNeeded: pos)) }
+        let negWins = (pos &- neg) >> 63                                            // all ones iff neg > pos
+        let bits = (pos & ~negWins) | ((neg | 0x8000_0000) & negWins)
+        return Float(bitPattern: UInt32(truncatingIfNeeded: bits))
+    }
+
+    /// The first element whose magnitude has bit pattern `magnitudeBits` (numpy's argmax picks the
+    /// first of equal magnitudes); 0 when `magnitudeBits` is negative (no such element).
+    @inline(never) static func firstOfMagnitude(_ src: UnsafePointer<Float>, count: Int, magnitudeBits: Int32) -> Float {
+        let target = Float(bitPattern: UInt32(max(magnitudeBits, 0)))
+        for i in 0..<count where abs(src[i]) == target { return src[i] }
+        return 0
+    }
+
     /// The Q4_0 rule over one group; writes group/2 code bytes and returns the f16 scale.
     @inline(__always) static func fourBit(_ src: UnsafePointer<Float>, group: Int, codes: UnsafeMutablePointer<UInt8>) -> UInt16 {
         // As signed ints, f32 bit patterns order the non-negative values; as unsigned ints, any negative
@@ -125,20 +159,7 @@ public enum Quantize {
             for l in 0..<16 { smax[l] = v[l] > smax[l] ? v[l] : smax[l]; umax[l] = u[l] > umax[l] ? u[l] : umax[l] }
             j += 16
         }
-        let sTop = smax.max(), uTop = umax.max()
-        let pos: Int32 = sTop >= 0 ? sTop : -1                                          // |largest positive|, or none
-        let neg: Int32 = uTop >= 0x8000_0000 ? Int32(bitPattern: uTop & 0x7FFF_FFFF) : -1 // |most negative|, or none
-        var m: Float
-        if pos > neg {
-            m = Float(bitPattern: UInt32(pos))
-        } else if neg > pos {
-            m = -Float(bitPattern: UInt32(neg))
-        } else {
-            // Equal magnitudes of both signs (or all zeros): the first one wins, as numpy's argmax does.
-            m = 0
-            let target = Float(bitPattern: UInt32(max(pos, 0)))
-            for i in 0..<group where abs(src[i]) == target { m = src[i]; break }
-        }
+        let m = largestMagnitude(sTop: smax.max(), uTop: umax.max(), src, count: group)
         let d = m / -8
         let id = SIMD16<Float>(repeating: d == 0 ? 0 : 1 / d)
         let half = group / 2

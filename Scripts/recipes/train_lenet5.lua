@@ -14,22 +14,5 @@ local m = w.nn.sequential{
   w.nn.linear(800, 500), w.nn.relu(),
   w.nn.linear(500, 10),
 }
-print(m)
-
-local t0 = w.now()
-local r = w.train(m, d.train, {epochs=12, lr=0.05, momentum=0.9, weight_decay=5e-4, batch=128,
-                               schedule="cosine", seed=1})
-local elapsed = w.now() - t0
-local e = w.evaluate(m, d.test)
-print(string.format("trained %d epochs in %.1f s (first epoch %.2f s, %.0f images/s)",
-  #r.seconds, elapsed, r.seconds[1], r.images_per_second))
-print(string.format("test error %.2f%% (%d errors), loss %.4f", 100 * (1 - e.accuracy), e.errors, e.loss))
-assert(1 - e.accuracy <= target_error,
-  string.format("test error %.2f%% is above the %.1f%% target", 100 * (1 - e.accuracy), 100 * target_error))
-
-m:save(out)
-local back = w.load(out)
-local e2 = w.evaluate(back, d.test)
-assert(e2.errors == e.errors, "the reloaded model disagrees: " .. e2.errors .. " vs " .. e.errors .. " errors")
-print("saved " .. out .. "; reloaded: " .. e2.errors .. " errors, same as trained")
-m:summary()
+require("baseline")(m, d, {out = out, target_error = target_error,
+  train = {epochs=12, lr=0.05, momentum=0.9, weight_decay=5e-4, batch=128, schedule="cosine", seed=1}})

@@ -41,8 +41,9 @@ public enum SafetensorsDType: String, CaseIterable, Sendable, Comparable {
         }
     }
 
-    /// The file dtype for a Whittle dtype (every Whittle dtype has one).
-    public init(_ d: DType) {
+    /// The file dtype for a Whittle element dtype; ggml block types have none
+    /// (they are stored as U8 bytes with their type in the metadata).
+    public init?(_ d: DType) {
         switch d {
         case .bool: self = .bool
         case .u8: self = .u8
@@ -53,6 +54,7 @@ public enum SafetensorsDType: String, CaseIterable, Sendable, Comparable {
         case .f32: self = .f32
         case .f64: self = .f64
         case .i64: self = .i64
+        default: return nil
         }
     }
 }

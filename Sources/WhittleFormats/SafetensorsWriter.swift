@@ -32,7 +32,7 @@ public enum Safetensors {
     /// reference's order, which keeps every tensor aligned given the 8-byte header padding.
     static func sortedLikeReference(_ tensors: [(name: String, tensor: Tensor)]) -> [(name: String, tensor: Tensor)] {
         tensors.sorted { a, b in
-            let da = SafetensorsDType(a.tensor.dtype), db = SafetensorsDType(b.tensor.dtype)
+            let da = SafetensorsDType(a.tensor.dtype) ?? .u8, db = SafetensorsDType(b.tensor.dtype) ?? .u8
             if da != db { return da > db }
             return a.name.utf8.lexicographicallyPrecedes(b.name.utf8)
         }
@@ -41,7 +41,10 @@ public enum Safetensors {
     /// The JSON header padded with spaces to a multiple of 8 bytes.
     static func headerBytes(_ tensors: [(name: String, tensor: Tensor)], metadata: [String: String]) throws -> [UInt8] {
         var names = Set<String>()
-        for (name, _) in tensors {
+        for (name, t) in tensors {
+            guard SafetensorsDType(t.dtype) != nil else {
+                throw SafetensorsError.invalidWrite("tensor '\(name)' is \(t.dtype), a ggml block type that safetensors cannot hold")
+            }
             guard name != "__metadata__" else { throw SafetensorsError.invalidWrite("'__metadata__' is reserved and cannot name a tensor") }
             guard names.insert(name).inserted else { throw SafetensorsError.invalidWrite("tensor name '\(name)' is used twice") }
         }
@@ -55,7 +58,7 @@ public enum Safetensors {
         for (name, t) in sortedLikeReference(tensors) {
             let end = offset + t.byteCount
             let shape = t.shape.map(String.init).joined(separator: ",")
-            parts.append(JSONWriter.quote(name) + ":{\"dtype\":\"\(SafetensorsDType(t.dtype).rawValue)\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(end)]}")
+            parts.append(JSONWriter.quote(name) + ":{\"dtype\":\"\((SafetensorsDType(t.dtype)?.rawValue ?? "U8"))\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(end)]}")
             offset = end
         }
         var bytes = Array(("{" + parts.joined(separator: ",") + "}").utf8)

@@ -1,3 +1,4 @@
+import WhittleKernels
 import Synchronization
 
 /// A dense, contiguous, row-major n-dimensional array. Reference semantics, as
@@ -18,8 +19,7 @@ public final class Tensor: @unchecked Sendable {
     /// A zero-filled tensor; throws on a negative extent or an overflowing size.
     public init(zeros shape: [Int], dtype: DType = .f32) throws {
         let n = try Tensor.checkedCount(shape)
-        let (bytes, overflow) = n.multipliedReportingOverflow(by: dtype.size)
-        if overflow { throw TensorError.invalidShape("shape \(shapeString(shape)) is too large") }
+        let bytes = try Tensor.storageBytes(shape: shape, count: n, dtype: dtype)
         self.shape = shape
         self.dtype = dtype
         count = n
@@ -30,7 +30,7 @@ public final class Tensor: @unchecked Sendable {
     /// Wraps existing storage (a view or mapped file data); the storage must hold the elements.
     public init(shape: [Int], dtype: DType, storage: Storage) throws {
         let n = try Tensor.checkedCount(shape)
-        guard n.multipliedReportingOverflow(by: dtype.size).partialValue <= storage.byteCount else {
+        guard try Tensor.storageBytes(shape: shape, count: n, dtype: dtype) <= storage.byteCount else {
             throw TensorError.invalidShape("storage of \(storage.byteCount) bytes cannot hold \(shapeString(shape)) \(dtype)")
         }
         self.shape = shape
@@ -70,11 +70,24 @@ public final class Tensor: @unchecked Sendable {
         return n
     }
 
+    /// Bytes that `count` elements of `dtype` need; block types need a last dimension
+    /// that is a multiple of the block size.
+    public static func storageBytes(shape: [Int], count: Int, dtype: DType) throws -> Int {
+        if dtype.isBlock, let last = shape.last, last % dtype.blockSize != 0 {
+            throw TensorError.invalidShape("\(dtype) needs rows that are a multiple of \(dtype.blockSize), got shape \(shapeString(shape))")
+        }
+        if dtype.isBlock && shape.isEmpty { throw TensorError.invalidShape("\(dtype) cannot hold a scalar") }
+        guard let bytes = dtype.byteCount(elements: count) else {
+            throw TensorError.invalidShape("shape \(shapeString(shape)) is too large for \(dtype)")
+        }
+        return bytes
+    }
+
     /// Number of dimensions.
     public var rank: Int { shape.count }
 
     /// Bytes the elements occupy.
-    public var byteCount: Int { count * dtype.size }
+    public var byteCount: Int { dtype.byteCount(elements: count) ?? 0 }
 
     /// The f32 elements; only for `dtype == .f32` (callers check `requireF32` first).
     /// Writing through this pointer needs `makeWritable()` on read-only storage.
@@ -111,6 +124,15 @@ public final class Tensor: @unchecked Sendable {
         case .i32: return Float(p.loadUnaligned(fromByteOffset: i * 4, as: Int32.self))
         case .i64: return Float(p.loadUnaligned(fromByteOffset: i * 8, as: Int64.self))
         case .f64: return Float(p.loadUnaligned(fromByteOffset: i * 8, as: Double.self))
+        default:
+            // Block types: decode the block holding element i.
+            let bs = dtype.blockSize
+            guard let g = dtype.ggmlBlockType else { return .nan }
+            var out = [Float](repeating: 0, count: bs)
+            out.withUnsafeMutableBufferPointer { dst in
+                GGMLCodec.dequantize(g, p + (i / bs) * dtype.size, dst.baseAddress!, count: bs)
+            }
+            return out[i % bs]
         }
     }
 
@@ -119,6 +141,8 @@ public final class Tensor: @unchecked Sendable {
         let out = try! Tensor(zeros: shape)  // same shape as self: cannot fail
         if dtype == .f32 {
             out.floats.update(from: floats, count: count)
+        } else if let g = dtype.ggmlBlockType {
+            GGMLCodec.dequantize(g, UnsafeRawPointer(storage.bytes), out.floats, count: count)
         } else {
             for i in 0..<count { out.floats[i] = element(at: i) }
         }

@@ -5,54 +5,6 @@ import WhittlePasses
 /// GPTQ on synthetic layers with correlated inputs: it must beat round-to-nearest on the
 /// layer's output error, write blocks that decode to the values it reports, and fail cleanly.
 final class GPTQTests: XCTestCase {
-    /// Deterministic normal samples.
-    struct Gauss {
-        var s: UInt64
-        mutating func next() -> Float {
-            func u(_ s: inout UInt64) -> Double { s = s &* 6364136223846793005 &+ 1442695040888963407; return Double(s >> 11) / Double(1 << 53) }
-            let a = max(u(&s), 1e-12), b = u(&s)
-            return Float((-2 * log(a)).squareRoot() * cos(2 * .pi * b))
-        }
-    }
-
-    /// n input rows of width cols with strongly correlated features (a low-rank mix plus noise,
-    /// a few outlier channels), as transformer activations have.
-    func inputs(n: Int, cols: Int, seed: UInt64) -> [Float] {
-        var g = Gauss(s: seed)
-        let rank = 8
-        let mix = (0..<rank * cols).map { _ in g.next() }
-        var x = [Float](repeating: 0, count: n * cols)
-        for r in 0..<n {
-            let z = (0..<rank).map { _ in g.next() }
-            for j in 0..<cols {
-                var v = 0.3 * g.next()
-                for k in 0..<rank { v += z[k] * mix[k * cols + j] }
-                x[r * cols + j] = j % 17 == 0 ? 6 * v : v
-            }
-        }
-        return x
-    }
-
-    /// ‖X Wᵀ − X Qᵀ‖² summed over outputs.
-    func outputError(_ x: [Float], n: Int, _ w: [Float], _ q: [Float], rows: Int, cols: Int) -> Double {
-        var total = 0.0
-        for i in 0..<n {
-            for r in 0..<rows {
-                var s = 0.0
-                for j in 0..<cols { s += Double(x[i * cols + j]) * Double(w[r * cols + j] - q[r * cols + j]) }
-                total += s * s
-            }
-        }
-        return total
-    }
-
-    func hessian(_ x: [Float], n: Int, cols: Int) throws -> [Double] {
-        var acc = try HessianAccumulator(cols: cols)
-        x.withUnsafeBufferPointer { acc.add($0.baseAddress!, rows: n) }
-        XCTAssertEqual(acc.samples, n)
-        return acc.hessian()
-    }
-
     /// Round-to-nearest on the same grid, block parameters fitted on the original weights.
     func rtn(_ w: [Float], rows: Int, cols: Int, grid: QuantGrid) -> [Float] {
         var q = w
@@ -70,29 +22,29 @@ final class GPTQTests: XCTestCase {
 
     func testBeatsRoundToNearestOnEveryGrid() throws {
         let rows = 24, cols = 128, n = 512
-        let x = inputs(n: n, cols: cols, seed: 7)
-        var g = Gauss(s: 99)
+        let x = Synthetic.inputs(n: n, cols: cols, seed: 7)
+        var g = Synthetic.Gauss(s: 99)
         let w = (0..<rows * cols).map { _ in 0.05 * g.next() }
-        let h = try hessian(x, n: n, cols: cols)
+        let h = try Synthetic.hessian(x, n: n, cols: cols)
         for name in QuantGrids.names {
             let grid = try XCTUnwrap(QuantGrids.grid(named: name))
             let r = try GPTQ.quantize(w, rows: rows, cols: cols, hessian: h, grid: grid)
-            let eG = outputError(x, n: n, w, r.values, rows: rows, cols: cols)
-            let eR = outputError(x, n: n, w, rtn(w, rows: rows, cols: cols, grid: grid), rows: rows, cols: cols)
+            let eG = Synthetic.outputError(x, n: n, w, r.values, rows: rows, cols: cols)
+            let eR = Synthetic.outputError(x, n: n, w, rtn(w, rows: rows, cols: cols, grid: grid), rows: rows, cols: cols)
             XCTAssertLessThan(eG, 0.75 * eR, "\(name): GPTQ output error \(eG) vs RTN \(eR)")
             var o = GPTQ.Options(); o.actOrder = true
             let ra = try GPTQ.quantize(w, rows: rows, cols: cols, hessian: h, grid: grid, options: o)
-            let eA = outputError(x, n: n, w, ra.values, rows: rows, cols: cols)
+            let eA = Synthetic.outputError(x, n: n, w, ra.values, rows: rows, cols: cols)
             XCTAssertLessThan(eA, 0.75 * eR, "\(name): act-order GPTQ \(eA) vs RTN \(eR)")
         }
     }
 
     func testBlocksDecodeToTheReportedValues() throws {
         let rows = 5, cols = 64, n = 200
-        let x = inputs(n: n, cols: cols, seed: 3)
-        var g = Gauss(s: 5)
+        let x = Synthetic.inputs(n: n, cols: cols, seed: 3)
+        var g = Synthetic.Gauss(s: 5)
         let w = (0..<rows * cols).map { _ in g.next() }
-        let h = try hessian(x, n: n, cols: cols)
+        let h = try Synthetic.hessian(x, n: n, cols: cols)
         let decoders: [(String, (UnsafeRawPointer, Int, UnsafeMutablePointer<Float>) throws -> Void)] = [
             ("q4_0", { try Quantize.dequantizeQ4_0($0, count: $1, into: $2) }),
             ("q8_0", { try Quantize.dequantizeQ8_0($0, count: $1, into: $2) }),

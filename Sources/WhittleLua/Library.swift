@@ -6,7 +6,7 @@ import CLuaShim
 enum Library {
     /// All namespaces; entries with the same path share one table.
     static let namespaces: [Namespace] = [
-        Namespace("", doc: "tensors, timing, threads and help", CoreBindings.functions + TensorBindings.functions),
+        Namespace("", doc: "tensors, timing, threads and help", CoreBindings.functions + TensorBindings.functions + LimitsBindings.functions),
         Namespace("", doc: "compression passes", PassBindings.functions),
     ] + QuantizeBindings.namespaces + DataBindings.namespaces + NNBindings.namespaces + PluginBindings.namespaces + ReportBindings.namespaces + AnalysisBindings.namespaces
 
@@ -53,6 +53,8 @@ enum Library {
             }
             Lua.pop(L)
         }
+        lua_pushcclosure(L, whittle_open_nofollow, 0)   // for the sandbox's io.open (the prelude removes it)
+        Lua.setField(L, whittle, "_open_nofollow")
         lua_createtable(L, 0, Int32(classes.count))     // class descriptions for the prelude
         for (k, cls) in classes.enumerated() {
             lua_createtable(L, 0, 3)

@@ -102,12 +102,13 @@ public enum MemoryBudget {
     }
 
     /// Parses a size such as "8G", "512M", "1.5GB", "4096" (bytes); nil when malformed.
+    /// Units are decimal (G = 10^9), as messages print them.
     public static func parseSize(_ text: String) -> Int? {
         var s = text.trimmingCharacters(in: .whitespaces).uppercased()
         if s.hasSuffix("IB") { s.removeLast(2) } else if s.hasSuffix("B") { s.removeLast() }
         var scale = 1.0
         if let last = s.last, let power = "KMGT".firstIndex(of: last) {
-            scale = pow(1024, Double("KMGT".distance(from: "KMGT".startIndex, to: power) + 1))
+            scale = pow(1000, Double("KMGT".distance(from: "KMGT".startIndex, to: power) + 1))
             s.removeLast()
         }
         guard let value = Double(s), value.isFinite, value >= 0 else { return nil }
@@ -117,7 +118,7 @@ public enum MemoryBudget {
     }
 }
 
-/// "40.0 GB", "512.0 MB", "300 bytes": sizes in messages (powers of 1000 as the example, one decimal).
+/// "40.0 GB", "512.0 MB", "300 bytes": sizes in messages (decimal units, as `parseSize` reads them).
 public func formatBytes(_ bytes: Int) -> String {
     let b = Double(bytes)
     if abs(b) >= 1e12 { return String(format: "%.1f TB", b / 1e12) }

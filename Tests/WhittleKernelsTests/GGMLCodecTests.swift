@@ -192,5 +192,8 @@ final class GGMLCodecTests: XCTestCase {
         XCTAssertTrue(f.changed)
         XCTAssertTrue(f.reason.contains("576") && f.reason.contains("Q5_0"), f.reason)
         XCTAssertFalse(GGMLShapeFallback(requested: .q4_K, rowLength: 1024).changed)
+        XCTAssertTrue(GGMLShapeFallback(requested: .q8_K, rowLength: 576).llamaCppRefuses)
+        XCTAssertFalse(GGMLShapeFallback(requested: .q4_K, rowLength: 576).llamaCppRefuses)
+        XCTAssertFalse(GGMLShapeFallback(requested: .q8_0, rowLength: 100).llamaCppRefuses)
     }
 }

@@ -68,6 +68,17 @@ public enum GGMLCodec {
         }
         let rows = count / n
         let qw = usesImportance(type) ? importance : nil
+        if type.blockSize > 1 {
+            // ggml's block searches assume finite input (its results on NaN or infinity are meaningless).
+            for i in 0..<count where !src[i].isFinite {
+                throw KernelError.unsupportedOption("\(type.description): element \(i) is \(src[i]); block types need finite values")
+            }
+        }
+        if let qw {
+            for i in 0..<n where !qw[i].isFinite {
+                throw KernelError.unsupportedOption("\(type.description): importance weight \(i) is \(qw[i]), not a finite number")
+            }
+        }
         if qw == nil {
             // Without weights every quantizer is block-local: split the whole run into chunks of blocks.
             let blocks = count / type.blockSize

@@ -13,6 +13,12 @@ enum GGMLQuantSearch {
         return Int(Int32(bitPattern: v.bitPattern & 0x007f_ffff) &- 0x0040_0000)
     }
 
+    /// C's float-to-int conversion as x86-64 performs it (cvttss2si): toward zero, and INT_MIN for
+    /// NaN or out-of-range values instead of a trap.
+    @inline(__always) static func truncate(_ x: Float) -> Int32 {
+        x.isNaN || abs(x) >= 2_147_483_648 ? Int32.min : Int32(x)
+    }
+
     @inline(__always) static func clamp(_ l: Int, _ lo: Int, _ hi: Int) -> Int { max(lo, min(hi, l)) }
 
     /// make_qx_quants: symmetric codes L in [0, 2·nmax) (stored as l + nmax) and the scale.

@@ -14,8 +14,8 @@ enum Quants32 {
         y.storeF16(mn, at: 2)
         for j in 0..<16 {
             let x0 = (x[j] - mn) * id, x1 = (x[j + 16] - mn) * id
-            let q0 = min(15, UInt8(truncatingIfNeeded: Int((x0 + 0.5).rounded(.towardZero))))
-            let q1 = min(15, UInt8(truncatingIfNeeded: Int((x1 + 0.5).rounded(.towardZero))))
+            let q0 = min(15, UInt8(truncatingIfNeeded: GGMLQuantSearch.truncate(x0 + 0.5)))
+            let q1 = min(15, UInt8(truncatingIfNeeded: GGMLQuantSearch.truncate(x1 + 0.5)))
             y.storeU8(q0 | q1 << 4, at: 4 + j)
         }
     }
@@ -27,7 +27,7 @@ enum Quants32 {
         let d = m / -16
         let id: Float = d != 0 ? 1 / d : 0
         y.storeF16(d, at: 0)
-        for j in 0..<32 { q[j] = min(31, UInt8(truncatingIfNeeded: Int((x[j] * id + 16.5).rounded(.towardZero)))) }
+        for j in 0..<32 { q[j] = min(31, UInt8(truncatingIfNeeded: GGMLQuantSearch.truncate(x[j] * id + 16.5))) }
         pack5(q, y, qh: 2, qs: 6)
     }
 
@@ -38,7 +38,7 @@ enum Quants32 {
         let id: Float = d != 0 ? 1 / d : 0
         y.storeF16(d, at: 0)
         y.storeF16(mn, at: 2)
-        for j in 0..<32 { q[j] = min(31, UInt8(truncatingIfNeeded: Int(((x[j] - mn) * id + 0.5).rounded(.towardZero)))) }
+        for j in 0..<32 { q[j] = min(31, UInt8(truncatingIfNeeded: GGMLQuantSearch.truncate((x[j] - mn) * id + 0.5))) }
         pack5(q, y, qh: 4, qs: 8)
     }
 

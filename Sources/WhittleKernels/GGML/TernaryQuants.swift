@@ -3,7 +3,9 @@
 enum TernaryQuants {
     /// round(x·id) + 1 with C's lroundf (half away from zero): the trit code 0, 1 or 2.
     @inline(__always) static func trit(_ x: Float, _ id: Float) -> Int {
-        Int((x * id).rounded(.toNearestOrAwayFromZero)) + 1
+        let r = (x * id).rounded(.toNearestOrAwayFromZero)
+        // lroundf of an out-of-range value (a subnormal max makes id infinite) is LONG_MIN on x86-64.
+        return (r.isNaN || abs(r) >= 9.2e18 ? Int.min : Int(r)) &+ 1
     }
 
     @inline(__always) static func scale(_ x: UnsafePointer<Float>) -> (Float, Float) {
@@ -13,7 +15,7 @@ enum TernaryQuants {
     }
 
     /// Base-3 digits to a byte holding the fraction q/243 rounded up (ceiling of q·256/243).
-    @inline(__always) static func fraction(_ q: Int) -> UInt8 { UInt8(truncatingIfNeeded: (q * 256 + 242) / 243) }
+    @inline(__always) static func fraction(_ q: Int) -> UInt8 { UInt8(truncatingIfNeeded: (Int(UInt8(truncatingIfNeeded: q)) * 256 + 242) / 243) }
 
     static func tq1_0(_ xRow: UnsafePointer<Float>, _ yRow: UnsafeMutableRawPointer, blocks: Int) {
         for i in 0..<blocks {
@@ -23,20 +25,20 @@ enum TernaryQuants {
             y.storeF16(d, at: 52)
             for m in 0..<32 {
                 var q = 0
-                for n in 0..<5 { q = q * 3 + trit(x[m + n * 32], id) }
+                for n in 0..<5 { q = q &* 3 &+ trit(x[m + n * 32], id) }
                 y.storeU8(fraction(q), at: m)
             }
             x += 160
             for m in 0..<16 {
                 var q = 0
-                for n in 0..<5 { q = q * 3 + trit(x[m + n * 16], id) }
+                for n in 0..<5 { q = q &* 3 &+ trit(x[m + n * 16], id) }
                 y.storeU8(fraction(q), at: 32 + m)
             }
             x += 80
             for j in 0..<4 {
                 var q = 0
-                for m in 0..<4 { q = q * 3 + trit(x[j + m * 4], id) }
-                y.storeU8(fraction(q * 3), at: 48 + j)
+                for m in 0..<4 { q = q &* 3 &+ trit(x[j + m * 4], id) }
+                y.storeU8(fraction(q &* 3), at: 48 + j)
             }
         }
     }
@@ -49,7 +51,7 @@ enum TernaryQuants {
             for j in stride(from: 0, to: 64, by: 32) {
                 for m in 0..<32 {
                     var q = 0
-                    for n in 0..<4 { q += (trit(x[4 * j + m + n * 32], id) & 3) << (2 * n) }
+                    for n in 0..<4 { q &+= (trit(x[4 * j + m + n * 32], id) & 3) << (2 * n) }
                     y.storeU8(UInt8(truncatingIfNeeded: q), at: j + m)
                 }
             }

@@ -39,7 +39,7 @@ let package = Package(
         .target(name: "WhittleNN", dependencies: ["WhittleTensor", "WhittleKernels", "WhittleFormats", "WhittleData"], swiftSettings: hostISA),
 
         // Compression passes: protocol, registry, option schemas, built-in passes.
-        .target(name: "WhittlePasses", dependencies: ["WhittleTensor", "WhittleKernels", "WhittleData", "WhittleNN"], swiftSettings: hostISA),
+        .target(name: "WhittlePasses", dependencies: ["WhittleTensor", "WhittleKernels", "WhittleFormats", "WhittleData", "WhittleNN"], swiftSettings: hostISA),
         // The C ABI native plugins build against, and the host that loads them.
         .target(name: "WhittlePluginABI"),
         // Example native plugin: talks to the host only through the C ABI struct.
@@ -64,7 +64,8 @@ let package = Package(
         .testTarget(name: "WhittleTextTests", dependencies: ["WhittleText", "WhittleFormats"],
                     exclude: ["Fixtures"], swiftSettings: hostISA),
         .testTarget(name: "WhittleNNTests", dependencies: ["WhittleNN", "WhittleData"], swiftSettings: hostISA),
-        .testTarget(name: "WhittlePassesTests", dependencies: ["WhittlePasses", "WhittleNN", "WhittleData"], swiftSettings: hostISA),
+        .testTarget(name: "WhittlePassesTests", dependencies: ["WhittlePasses", "WhittleNN", "WhittleData", "WhittleFormats", "CZlib"],
+                    exclude: ["Fixtures"], swiftSettings: hostISA),
         .testTarget(name: "WhittlePluginHostTests", dependencies: ["WhittlePluginHost", "WhittlePasses", "WhittleNN"], swiftSettings: hostISA),
         .testTarget(name: "WhittleLuaTests", dependencies: ["WhittleLua", "CLua"], swiftSettings: hostISA),
         .testTarget(name: "WhittleCLITests", dependencies: ["whittle"], swiftSettings: hostISA),

@@ -16,7 +16,7 @@ public struct WhittleCommand: ParsableCommand {
     )
 
     /// Every subcommand; later issues add theirs here.
-    static let subcommands: [ParsableCommand.Type] = [RunCommand.self, ReplCommand.self, InspectCommand.self, PassesCommand.self, BenchCommand.self]
+    static let subcommands: [ParsableCommand.Type] = [RunCommand.self, ReplCommand.self, InspectCommand.self, PassesCommand.self, BenchCommand.self, QuantizeCommand.self]
 
     public init() {}
 }

@@ -35,6 +35,18 @@ public struct PreTokenizer: Equatable, Sendable {
     /// The `tokenizer.ggml.pre` names `named` accepts.
     public static let supportedNames = ["gpt-2", "llama-bpe", "llama3", "qwen2", "smollm", "starcoder", "default", "..."]
 
+    /// The words of `text` (what the BPE model sees, before byte-level spelling).
+    public func pieces(_ text: String) -> [String] {
+        let s = Array(text.unicodeScalars)
+        var start = 0
+        return split(s, s.map(CharClass.of)).map { end in
+            defer { start = end }
+            var v = String.UnicodeScalarView()
+            v.append(contentsOf: s[start..<end])
+            return String(v)
+        }
+    }
+
     /// Splits `scalars[0..<n]` into pieces, returned as consecutive end indices.
     func split(_ scalars: [Unicode.Scalar], _ classes: [CharClass]) -> [Int] {
         var ends = scalars.isEmpty ? [] : [scalars.count]

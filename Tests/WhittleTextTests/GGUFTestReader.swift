@@ -1,5 +1,5 @@
 import Foundation
-@testable import WhittleText
+import WhittleText
 
 /// Reads just the `tokenizer.ggml.*` keys of a GGUF file (the key/value section), for the tokenizer tests.
 enum GGUFTestReader {

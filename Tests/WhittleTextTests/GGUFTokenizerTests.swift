@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import WhittleText
+import WhittleText
 
 /// The tokenizers of the test GGUF models against their oracles (see Scripts/fixtures/make_tokenizer_fixtures.py).
 final class GGUFTokenizerTests: XCTestCase {

@@ -1,6 +1,7 @@
 import Foundation
+import WhittleFormats
 import XCTest
-@testable import WhittleText
+import WhittleText
 
 /// all-MiniLM-L6-v2's WordPiece tokenizer from its tokenizer.json, against Hugging Face `tokenizers`.
 final class MiniLMTokenizerTests: XCTestCase {
@@ -21,7 +22,7 @@ final class MiniLMTokenizerTests: XCTestCase {
         let fixture = try TokenizerFixture("minilm.json")
         let t = try XCTUnwrap(fixture.root["truncation"])
         XCTAssertEqual(tok.maxLength, 128, "tokenizer.json's truncation.max_length")
-        let want = (t["ids"]?.arrayValue ?? []).map { Int32($0.unsignedInteger ?? 0) }
+        let want = idList(t["ids"])
         XCTAssertEqual(tok.encode(t["text"]?.stringValue ?? "", maxLength: 128), want)
     }
 

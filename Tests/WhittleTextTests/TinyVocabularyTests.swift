@@ -1,5 +1,5 @@
 import XCTest
-@testable import WhittleText
+import WhittleText
 
 /// Tokenizers on small hand-made vocabularies: no model files needed.
 final class TinyVocabularyTests: XCTestCase {
@@ -16,14 +16,7 @@ final class TinyVocabularyTests: XCTestCase {
         for b in 0..<256 { XCTAssertEqual(ByteLevelMapping.decode(ByteLevelMapping.encode([UInt8(b)])), [UInt8(b)]) }
     }
 
-    func pieces(_ rules: [PreTokenizerRule], _ text: String) -> [String] {
-        let s = Array(text.unicodeScalars)
-        var start = 0
-        return PreTokenizer(rules).split(s, s.map(CharClass.of)).map { end in
-            defer { start = end }
-            var v = String.UnicodeScalarView(); v.append(contentsOf: s[start..<end]); return String(v)
-        }
-    }
+    func pieces(_ rules: [PreTokenizerRule], _ text: String) -> [String] { PreTokenizer(rules).pieces(text) }
 
     func testGPT2Regex() {
         XCTAssertEqual(pieces([.gpt2], "Hello world's 12345 !!?\n\n  x  "),

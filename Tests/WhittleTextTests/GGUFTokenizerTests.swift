@@ -1,14 +1,15 @@
 import Foundation
+import WhittleFormats
 import XCTest
 import WhittleText
 
 /// The tokenizers of the test GGUF models against their oracles (see Scripts/fixtures/make_tokenizer_fixtures.py).
 final class GGUFTokenizerTests: XCTestCase {
     static let smol: Result<any Tokenizer, Error> = Result {
-        try GGUFTestReader.vocabulary(try modelPath("SmolLM2-135M-Instruct.Q4_1.gguf")).makeTokenizer()
+        try TokenizerLoader.fromGGUF(try GGUFFile.open(try modelPath("SmolLM2-135M-Instruct.Q4_1.gguf")))
     }
     static let gemma: Result<any Tokenizer, Error> = Result {
-        try GGUFTestReader.vocabulary(try modelPath("gemma-3-270m-q4_k_m.gguf")).makeTokenizer()
+        try TokenizerLoader.fromGGUF(try GGUFFile.open(try modelPath("gemma-3-270m-q4_k_m.gguf")))
     }
 
     func testSmolLM2MatchesHuggingFace() throws {
@@ -42,6 +43,23 @@ final class GGUFTokenizerTests: XCTestCase {
 
     func testGemma3WholeNovel() throws {
         try checkNovel(try Self.gemma.get(), try TokenizerFixture("gemma3.json"), name: "Gemma 3")
+    }
+
+    func testBadMetadataIsATypedError() {
+        func error(_ pairs: [(key: String, value: GGUFValue)]) -> String {
+            do { _ = try TokenizerLoader.fromGGUF(metadata: GGUFMetadata(pairs)); return "no error" } catch { return "\(error)" }
+        }
+        XCTAssertEqual(error([]), "GGUF metadata: missing tokenizer.ggml.model")
+        XCTAssertEqual(error([("tokenizer.ggml.model", .string("gpt2"))]), "GGUF metadata: missing tokenizer.ggml.tokens")
+        XCTAssertTrue(error([("tokenizer.ggml.model", .string("gpt2")), ("tokenizer.ggml.tokens", .array(.int32([1])))])
+            .contains("tokenizer.ggml.tokens: expected an array of strings"))
+        XCTAssertTrue(error([("tokenizer.ggml.model", .string("llama")), ("tokenizer.ggml.tokens", .array(.string(["a"]))),
+                             ("tokenizer.ggml.scores", .array(.string(["x"])))]).contains("tokenizer.ggml.scores: expected"))
+        XCTAssertTrue(error([("tokenizer.ggml.model", .string("gpt2")), ("tokenizer.ggml.pre", .string("nope")),
+                             ("tokenizer.ggml.tokens", .array(.string(["a"]))), ("tokenizer.ggml.merges", .array(.string([])))])
+            .contains("unsupported tokenizer.ggml.pre 'nope'"))
+        XCTAssertTrue(error([("tokenizer.ggml.model", .string("bpe?")), ("tokenizer.ggml.tokens", .array(.string(["a"])))])
+            .contains("unsupported tokenizer.ggml.model 'bpe?'"))
     }
 
     func checkNovel(_ tok: any Tokenizer, _ fixture: TokenizerFixture, name: String) throws {

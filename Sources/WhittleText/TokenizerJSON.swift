@@ -14,6 +14,9 @@ public enum TokenizerJSON {
         return try parse([UInt8](data), config: config, source: path)
     }
 
+    /// Largest token id accepted (the biggest real vocabularies hold about 256K tokens).
+    static let maxVocabulary: UInt64 = 1 << 22
+
     /// The tokenizer described by tokenizer.json bytes; `source` names the file in errors.
     public static func parse(_ json: [UInt8], config: [UInt8]? = nil, source: String = "tokenizer.json") throws -> any Tokenizer {
         let root: JSONValue
@@ -29,14 +32,14 @@ public enum TokenizerJSON {
         }
         var byID: [Int: String] = [:]
         for (token, value) in entries {
-            guard let id = value.unsignedInteger, id < 10_000_000 else {
+            guard let id = value.unsignedInteger, id < maxVocabulary else {
                 throw TokenizerError.invalid(what: "\(source) model.vocab", reason: "id of '\(token)' is not a small non-negative integer")
             }
             byID[Int(id)] = token
         }
         var addedTypes: [Int: TokenType] = [:]
         for entry in root["added_tokens"]?.arrayValue ?? [] {
-            guard let id = entry["id"]?.unsignedInteger, id < 10_000_000, let content = entry["content"]?.stringValue else {
+            guard let id = entry["id"]?.unsignedInteger, id < maxVocabulary, let content = entry["content"]?.stringValue else {
                 throw TokenizerError.invalid(what: "\(source) added_tokens", reason: "entry without an integer id and a content string")
             }
             byID[Int(id)] = content
@@ -52,6 +55,9 @@ public enum TokenizerJSON {
         func id(_ t: String) -> Int32? { tokens.firstIndex(of: t).map { Int32($0) } }
 
         let (prefix, suffix) = try postProcessor(root["post_processor"], id: id, source: source)
+        for i in prefix + suffix where Int(i) >= count {
+            throw TokenizerError.invalid(what: "\(source) post_processor", reason: "token id \(i) is outside the vocabulary of \(count)")
+        }
         let bos = configToken(configRoot, "bos_token").flatMap(id) ?? prefix.first
         let eos = configToken(configRoot, "eos_token").flatMap(id) ?? suffix.last
 
@@ -119,6 +125,9 @@ public enum TokenizerJSON {
         "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+": .llama3(maxDigits: 3),
         "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+": .llama3(maxDigits: 1),
     ]
+
+    /// The rule a tokenizer.json Split regex stands for, if Whittle implements it.
+    public static func rule(forRegex pattern: String) -> PreTokenizerRule? { knownRegexes[pattern] }
 
     static func preTokenizerRules(_ value: JSONValue?, source: String) throws -> [PreTokenizerRule] {
         guard let value, value != .null else {

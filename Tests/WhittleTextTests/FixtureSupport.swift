@@ -57,6 +57,18 @@ func novelText() throws -> String {
     return try String(contentsOf: url, encoding: .utf8)
 }
 
+/// CPU seconds this thread spends in `body` (wall time is unreliable on a machine shared by many builds).
+func threadCPUSeconds<T>(_ body: () throws -> T) rethrows -> (T, Double) {
+    func now() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+    }
+    let start = now()
+    let result = try body()
+    return (result, now() - start)
+}
+
 /// FNV-1a 64 over the ids as little-endian int32, as the fixture script computes it.
 func fnv1a64(_ ids: [Int32]) -> String {
     var h: UInt64 = 0xcbf29ce484222325

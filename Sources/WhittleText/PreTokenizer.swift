@@ -1,5 +1,5 @@
 /// One splitting rule of a pre-tokenizer, written as a hand scanner equivalent to the regex it names.
-public enum PreTokenizerRule: Equatable, Sendable {
+public enum PreTokenizerRule: Hashable, Sendable {
     /// GPT-2: `'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+`
     case gpt2
     /// Llama 3 (`maxDigits` 3) and Qwen2 (`maxDigits` 1):

@@ -122,9 +122,9 @@ public struct ByteLevelBPETokenizer: Tokenizer {
         }
     }
 
-    public func pieceBytes(_ id: Int32, position: Int, skipSpecial: Bool) throws -> [UInt8] {
+    public func pieceBytes(_ id: Int32, position: Int, skipSpecial: Bool) throws -> [UInt8]? {
         let i = try checked(id)
-        if skipSpecial && types[i].isSpecial { return [] }
+        if skipSpecial && types[i].isSpecial { return nil }
         return pieces[i]
     }
 

@@ -64,9 +64,9 @@ public enum TokenizerJSON {
         let type = model["type"]?.stringValue ?? (model["merges"] != nil ? "BPE" : model["continuing_subword_prefix"] != nil ? "WordPiece" : "")
         switch type {
         case "BPE":
-            if model["byte_fallback"]?.boolValue == true {
-                throw TokenizerError.unsupported(what: "\(source) model", value: "BPE with byte_fallback (SentencePiece-style)",
-                                                 supported: ["byte-level BPE", "WordPiece"])
+            if !isByteLevel(root) {
+                return try charBPE(root, model: model, tokens: tokens, types: types, bos: bos, eos: eos, prefix: prefix, suffix: suffix,
+                                   id: id, source: source)
             }
             if let n = root["normalizer"], n != .null, n["type"]?.stringValue != "NFC" {
                 throw TokenizerError.unsupported(what: "\(source) normalizer for BPE", value: n["type"]?.stringValue ?? "?", supported: ["none", "NFC"])
@@ -102,6 +102,65 @@ public enum TokenizerJSON {
         default:
             throw TokenizerError.unsupported(what: "\(source) model type", value: type.isEmpty ? "(none)" : type, supported: ["BPE", "WordPiece"])
         }
+    }
+
+    /// Byte-level BPE files have a ByteLevel pre-tokenizer or decoder; the others are SentencePiece-style.
+    static func isByteLevel(_ root: JSONValue) -> Bool {
+        func has(_ v: JSONValue?) -> Bool {
+            guard let v, v != .null else { return false }
+            if v["type"]?.stringValue == "ByteLevel" { return true }
+            return (v["pretokenizers"]?.arrayValue ?? v["decoders"]?.arrayValue ?? []).contains { has($0) }
+        }
+        return has(root["pre_tokenizer"]) || has(root["decoder"])
+    }
+
+    /// A SentencePiece-style BPE (characters, byte fallback, "▁" for spaces).
+    static func charBPE(_ root: JSONValue, model: JSONValue, tokens: [String], types: [TokenType], bos: Int32?, eos: Int32?,
+                        prefix: [Int32], suffix: [Int32], id: (String) -> Int32?, source: String) throws -> any Tokenizer {
+        var steps: [CharBPETokenizer.NormalizerStep] = []
+        func normalizer(_ v: JSONValue?) throws {
+            guard let v, v != .null else { return }
+            switch v["type"]?.stringValue ?? "?" {
+            case "Sequence": for n in v["normalizers"]?.arrayValue ?? [] { try normalizer(n) }
+            case "Prepend": steps.append(.prepend(v["prepend"]?.stringValue ?? ""))
+            case "Replace":
+                guard let pattern = v["pattern"]?["String"]?.stringValue, let content = v["content"]?.stringValue else {
+                    throw TokenizerError.unsupported(what: "\(source) Replace normalizer pattern", value: "regex", supported: ["String"])
+                }
+                steps.append(.replace(pattern: pattern, content: content))
+            case let other:
+                throw TokenizerError.unsupported(what: "\(source) normalizer for SentencePiece-style BPE", value: other, supported: ["Prepend", "Replace", "Sequence"])
+            }
+        }
+        try normalizer(root["normalizer"])
+        var metaspace: CharBPETokenizer.Metaspace? = nil
+        if let p = root["pre_tokenizer"], p != .null {
+            guard p["type"]?.stringValue == "Metaspace" else {
+                throw TokenizerError.unsupported(what: "\(source) pre_tokenizer for SentencePiece-style BPE", value: p["type"]?.stringValue ?? "?", supported: ["Metaspace", "none"])
+            }
+            let scheme = p["prepend_scheme"]?.stringValue ?? (p["add_prefix_space"]?.boolValue == false ? "never" : "always")
+            metaspace = .init(replacement: p["replacement"]?.stringValue ?? "\u{2581}", prepend: scheme != "never",
+                              prependFirst: scheme == "first", split: p["split"]?.boolValue ?? true)
+        }
+        // How many leading spaces the decoder removes: Strip(" ", n, 0), or Metaspace's prepended one.
+        var strip = 0
+        func decoder(_ v: JSONValue?) {
+            guard let v, v != .null else { return }
+            switch v["type"]?.stringValue ?? "" {
+            case "Sequence": for d in v["decoders"]?.arrayValue ?? [] { decoder(d) }
+            case "Strip": if v["content"]?.stringValue == " " { strip = Int(v["start"]?.unsignedInteger ?? 0) }
+            case "Metaspace":
+                let scheme = v["prepend_scheme"]?.stringValue ?? (v["add_prefix_space"]?.boolValue == false ? "never" : "always")
+                if scheme != "never" { strip = 1 }
+            default: break
+            }
+        }
+        decoder(root["decoder"])
+        let unk = model["unk_token"]?.stringValue.flatMap(id)
+        return try CharBPETokenizer(tokens: tokens, types: types, merges: try parseMerges(model["merges"], source: source),
+                                    normalizer: steps, metaspace: metaspace, unknownID: unk,
+                                    byteFallback: model["byte_fallback"]?.boolValue ?? false, fuseUnknown: model["fuse_unk"]?.boolValue ?? false,
+                                    bosID: bos, eosID: eos, prefix: prefix, suffix: suffix, decodeStripLeadingSpaces: min(strip, 16))
     }
 
     /// Merges as "a b" strings or as [a, b] pairs (newer files).

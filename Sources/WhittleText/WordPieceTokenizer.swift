@@ -106,9 +106,9 @@ public struct WordPieceTokenizer: Tokenizer {
         out += pieces
     }
 
-    public func pieceBytes(_ id: Int32, position: Int, skipSpecial: Bool) throws -> [UInt8] {
+    public func pieceBytes(_ id: Int32, position: Int, skipSpecial: Bool) throws -> [UInt8]? {
         let i = try checked(id)
-        if skipSpecial && types[i].isSpecial { return [] }
+        if skipSpecial && types[i].isSpecial { return nil }
         let t = tokens[i]
         if position > 0 {
             // Compare bytes: "##" followed by a combining mark is one Character, so String.hasPrefix would miss it.
@@ -123,8 +123,7 @@ public struct WordPieceTokenizer: Tokenizer {
         var out = ""
         var position = 0
         for id in ids {
-            let piece = try pieceBytes(id, position: position, skipSpecial: skipSpecial)
-            if skipSpecial && types[Int(id)].isSpecial { continue }
+            guard let piece = try pieceBytes(id, position: position, skipSpecial: skipSpecial) else { continue }
             position += 1
             out += Self.cleanup(String(decoding: piece, as: UTF8.self))
         }

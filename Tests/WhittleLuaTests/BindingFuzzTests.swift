@@ -136,7 +136,7 @@ harvest(captured_ctx)                         -- a context used after its pass r
 
 -- Bad values: every one must be refused or handled by every parameter.
 local cyclic = {}; cyclic[1] = cyclic
-local sparse = {}; for i = 0, 50 do sparse[1 << i] = 1 end
+local sparse = {}; for i = 50, 0, -1 do sparse[1 << i] = 1 end   -- #sparse is 2^50
 local hostile = setmetatable({}, { __index = function() error("hostile __index") end,
                                    __len = function() error("hostile __len") end,
                                    __pairs = function() error("hostile __pairs") end })

@@ -17,7 +17,7 @@ enum Library {
         + GGUFBindings.classes
 
     /// Binding ids, assigned on first use (process-wide, the same for every state).
-    private static let ids: (namespaces: [[Int]], classes: [(methods: [Int], properties: [Int], metamethods: [Int])]) = {
+    static let ids: (namespaces: [[Int]], classes: [(methods: [Int], properties: [Int], metamethods: [Int])]) = {
         let ns = namespaces.map { n in
             n.bindings.map { b in
                 let dotted = n.path.isEmpty ? b.name : n.path + "." + b.name
@@ -118,6 +118,13 @@ enum Library {
 public enum WhittleLibrary {
     /// Every `whittle.*` name declared in the binding tables.
     public static var completionNames: [String] { Library.completionNames }
+
+    /// Every binding's qualified name ("whittle.zeros", "Tensor:matmul") with its signature,
+    /// whose `key=` options the binding fuzzer fills with bad values.
+    public static var signatures: [(name: String, signature: String)] {
+        _ = Library.ids
+        return BindingTable.entries.map { ($0.qualifiedName, $0.binding.signature) }
+    }
 
     /// Every class's methods, properties and metamethods, by class name (as in `whittle.<Class>`
     /// metatables): what the binding fuzzer calls on each object it meets.

@@ -25,7 +25,7 @@ final class BindingFuzzTests: XCTestCase {
             KernelThreads.count = savedThreads
         }
         // Valid-looking but huge sizes must fail fast on the budget instead of computing.
-        MemoryBudget.limit = MemoryBudget.used + 256_000_000
+        MemoryBudget.limit = MemoryBudget.used + 600_000_000
         let liveBefore = Tensor.liveCount.load(ordering: .relaxed)
         let usedBefore = MemoryBudget.used
 
@@ -57,6 +57,17 @@ final class BindingFuzzTests: XCTestCase {
             func list(_ names: [String]) -> String { "{" + names.map { "\"\($0)\"" }.joined(separator: ", ") + "}" }
             lines.append("fuzz_members[\"\(cls)\"] = {methods = \(list(m.methods)), properties = \(list(m.properties)), metamethods = \(list(m.metamethods))}")
         }
+        // Option names from the signatures ("{seed=, low=0}") become keys of generated option tables.
+        var keys = Set<String>()
+        for (_, signature) in WhittleLibrary.signatures {
+            var rest = Substring(signature)
+            while let eq = rest.firstIndex(of: "=") {
+                let name = rest[..<eq].reversed().prefix { $0.isLetter || $0.isNumber || $0 == "_" }
+                if !name.isEmpty { keys.insert(String(name.reversed())) }
+                rest = rest[rest.index(after: eq)...]
+            }
+        }
+        lines.append("fuzz_keys = {" + keys.sorted().map { "\"\($0)\"" }.joined(separator: ", ") + "}")
         return lines.joined(separator: "\n")
     }
 
@@ -125,7 +136,7 @@ harvest(captured_ctx)                         -- a context used after its pass r
 
 -- Bad values: every one must be refused or handled by every parameter.
 local cyclic = {}; cyclic[1] = cyclic
-local sparse = {}; for i = 0, 50 do sparse[1 << i] = 1 end
+local sparse = {}; for i = 50, 0, -1 do sparse[1 << i] = 1 end   -- #sparse is 2^50
 local hostile = setmetatable({}, { __index = function() error("hostile __index") end,
                                    __len = function() error("hostile __len") end,
                                    __pairs = function() error("hostile __pairs") end })
@@ -145,7 +156,18 @@ local bad = {
   function() return function() error("boom") end end, function() return coroutine.create(function() end) end,
   function() return io.stdout end, function() return w end, function() return samples end,
 }
+-- Option tables with real option names (from the signatures and the pass schemas) and bad values.
+local keys = {}
+for _, k in ipairs(fuzz_keys) do keys[#keys + 1] = k end
+for _, p in ipairs(w.passes()) do
+  for _, q in ipairs(p.params or {}) do if type(q.name) == "string" then keys[#keys + 1] = q.name end end
+end
+table.sort(keys)
+local simple = #bad
 local function badValue() return pick(bad)() end
+bad[#bad + 1] = function() return { [pick(keys)] = bad[rand(simple)]() } end
+bad[#bad + 1] = function() return { [pick(keys)] = bad[rand(simple)](), [pick(keys)] = bad[rand(simple)]() } end
+local trace = os.getenv("WHITTLE_FUZZ_TRACE") ~= nil
 local function anyObject()
   local classes = {}
   for k in pairs(samples) do classes[#classes + 1] = k end
@@ -153,6 +175,7 @@ local function anyObject()
   if #dead > 0 and rand(4) == 1 then return pick(dead) end
   return pick(samples[pick(classes)])
 end
+bad[#bad + 1] = function() return { [pick(keys)] = anyObject(), [pick(keys)] = bad[rand(simple)]() } end
 local function arg() if rand(3) == 1 then return anyObject() end return badValue() end
 
 -- Every function reachable from whittle (bindings and Lua wrappers such as pass functions).
@@ -176,6 +199,7 @@ local budget = 2.0                            -- seconds per function: valid cal
 local function call(name, f, ...)
   if (spent[name] or 0) > budget then return end
   reached[name] = true
+  if trace then io.stderr:write(name, "\n"); io.stderr:flush() end
   local t0 = w.now()
   local results = table.pack(pcall(f, ...))
   spent[name] = (spent[name] or 0) + (w.now() - t0)

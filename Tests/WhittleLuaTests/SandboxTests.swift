@@ -36,7 +36,7 @@ final class SandboxTests: XCTestCase {
     func testSymlinkedFileLeadingOutsideIsRefusedForEveryWriter() throws {
         try link("link", to: outside + "/f")          // dangling: the write would create it outside
         try link("existing", to: outside + "/g")
-        FileManager.default.createFile(atPath: outside + "/g", contents: Data("old".utf8))
+        XCTAssertTrue(FileManager.default.createFile(atPath: outside + "/g", contents: Data("old".utf8)))
         let lua = try LuaState(sandbox: true)
         for code in ["io.open('link', 'w'):write('x')", "io.open('existing', 'a')", "io.open('existing', 'r+')",
                      "io.output('link')", "whittle.nn.sequential{whittle.nn.linear(2, 2)}:save('link')",

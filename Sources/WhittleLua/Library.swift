@@ -6,7 +6,7 @@ import CLuaShim
 enum Library {
     /// All namespaces; entries with the same path share one table.
     static let namespaces: [Namespace] = [
-        Namespace("", doc: "tensors, timing, threads and help", CoreBindings.functions + TensorBindings.functions),
+        Namespace("", doc: "tensors, timing, threads and help", CoreBindings.functions + TensorBindings.functions + LimitsBindings.functions),
         Namespace("", doc: "compression passes", PassBindings.functions),
     ] + QuantizeBindings.namespaces + DataBindings.namespaces + NNBindings.namespaces + PluginBindings.namespaces + ReportBindings.namespaces + AnalysisBindings.namespaces
         + GGUFBindings.namespaces
@@ -34,7 +34,9 @@ enum Library {
 
     /// `__gc` for every class: drops the reference the userdata held.
     static let release = Binding("__gc", "collectgarbage()", "Releases the Swift object.") { c in
-        guard lua_type(c.L, 1) == LUA_TUSERDATA, let raw = lua_touserdata(c.L, 1),
+        // Only our own userdata: __gc can be called by hand on anything (io.stdout, a Lua table).
+        guard lua_type(c.L, 1) == LUA_TUSERDATA, let name = Lua.objectTypeName(c.L, 1),
+              Library.classes.contains(where: { $0.name == name }), let raw = lua_touserdata(c.L, 1),
               let p = raw.load(as: UnsafeRawPointer?.self) else { return 0 }
         raw.storeBytes(of: nil, as: UnsafeRawPointer?.self)
         Unmanaged<AnyObject>.fromOpaque(p).release()
@@ -55,6 +57,8 @@ enum Library {
             }
             Lua.pop(L)
         }
+        lua_pushcclosure(L, whittle_open_nofollow, 0)   // for the sandbox's io.open (the prelude removes it)
+        Lua.setField(L, whittle, "_open_nofollow")
         lua_createtable(L, 0, Int32(classes.count))     // class descriptions for the prelude
         for (k, cls) in classes.enumerated() {
             lua_createtable(L, 0, 3)
@@ -114,4 +118,14 @@ enum Library {
 public enum WhittleLibrary {
     /// Every `whittle.*` name declared in the binding tables.
     public static var completionNames: [String] { Library.completionNames }
+
+    /// Every class's methods, properties and metamethods, by class name (as in `whittle.<Class>`
+    /// metatables): what the binding fuzzer calls on each object it meets.
+    public static var classMembers: [String: (methods: [String], properties: [String], metamethods: [String])] {
+        var out: [String: (methods: [String], properties: [String], metamethods: [String])] = [:]
+        for c in Library.classes {
+            out[c.name] = (c.methods.map(\.name), c.properties.map(\.name), (c.metamethods + [Library.release]).map(\.name))
+        }
+        return out
+    }
 }

@@ -178,4 +178,25 @@ final class FuzzTests: XCTestCase {
         }
         XCTAssertGreaterThan(opened, 0)
     }
+
+    func testIMatrixLoadAndSaveNeverTrap() throws {
+        // Legacy .dat (its own parser) and GGUF imatrix files (the GGUF reader plus the pairing rules).
+        let dir = try makeTempDir(self)
+        let seeds = ["imatrix_small.dat", "imatrix_small.gguf"].compactMap { try? Array(Data(contentsOf: URL(fileURLWithPath: fixturePath($0)))) }
+        XCTAssertEqual(seeds.count, 2)
+        var rng = TestRNG(seed ^ 0x1A7)
+        var loaded = 0
+        for i in 0..<max(1, iterations / 25) {
+            let ext = i % 2 == 0 ? "dat" : "gguf"
+            let path = try writeFile(mutate(seeds[i % 2], &rng, dictionary: ggufWords + [leBytes([Int32(-1)]), leBytes([Int32.max])]), dir, "m.\(ext)")
+            do {
+                let m = try ImportanceMatrix.load(path)
+                loaded += 1
+                for name in m.names { _ = m.means(of: name) }
+                do { try m.save(dir + "/out.gguf") } catch is IMatrixError {}
+                do { try m.save(dir + "/out.dat") } catch is IMatrixError {}
+            } catch is IMatrixError {} catch is GGUFError {}
+        }
+        XCTAssertGreaterThan(loaded, 0)
+    }
 }

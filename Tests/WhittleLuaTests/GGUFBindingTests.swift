@@ -49,6 +49,22 @@ final class GGUFBindingTests: XCTestCase {
         }
     }
 
+    func testEditedMetadataKeepsOrderAndTypesOfTheBase() throws {
+        let out = try tempDir() + "/edited.gguf"
+        let code = """
+        local g = whittle.gguf.open("\(fixture("whittle_written.gguf"))")
+        g.metadata["general.name"] = "renamed"
+        g.metadata["whittle.count"] = 9
+        g.metadata["whittle.flag"] = nil
+        g.metadata["whittle.added"] = "new"
+        whittle.gguf.write("\(out)", {metadata=g.metadata, tensors=g.tensors, base=g})
+        local h = whittle.gguf.open("\(out)")
+        return table.concat(h.keys, ","), h.metadata["general.name"], h.types["whittle.count"], h.metadata["whittle.count"], #h.info
+        """
+        XCTAssertEqual(try eval(code), ["general.architecture,general.name,whittle.count,whittle.scale,whittle.ids,whittle.words,whittle.big,whittle.precise,whittle.added",
+                                        "renamed", "u32", "9", "12"].joined(separator: "\t"))
+    }
+
     func testWriteNewFileWithTypesAndQuantizedTensors() throws {
         let out = try tempDir() + "/new.gguf"
         let code = """

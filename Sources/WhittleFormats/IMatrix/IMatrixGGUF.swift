@@ -76,7 +76,12 @@ extension ImportanceMatrix {
             // A legacy entry stores mean × ncall; the GGUF form is raw sums over rows, so scale both by the chunk size.
             let scale = e.isLegacy ? Float(max(chunkSize, 1)) : 1
             let sums = e.isLegacy ? e.sums.map { $0 * scale } : e.sums
-            let counts = e.isLegacy ? e.counts.map { Float($0 * Int64(max(chunkSize, 1))) } : e.counts.map { Float($0) }
+            let counts = try e.counts.map { c -> Float in
+                guard e.isLegacy else { return Float(c) }
+                let (scaled, o) = c.multipliedReportingOverflow(by: Int64(max(chunkSize, 1)))
+                guard !o else { throw IMatrixError.invalidSave("entry '\(name)': count \(c) x chunk size \(chunkSize) overflows") }
+                return Float(scaled)
+            }
             let nmat = e.counts.count
             let sumShape = nmat == 1 ? [e.columns] : [nmat, e.columns]
             let countShape = nmat == 1 ? [1] : [nmat, 1]

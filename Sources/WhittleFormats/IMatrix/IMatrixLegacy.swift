@@ -72,7 +72,9 @@ extension ImportanceMatrix {
                 throw IMatrixError.countsDoNotDivideSums(entry: name, sums: entry.sums.count, counts: entry.counts.count)
             }
             let maxCount = entry.counts.max() ?? 0
-            let ncall = Int32(clamping: (maxCount + Int64(chunkSize) - 1) / Int64(chunkSize))
+            // Ceiling division written so that it cannot overflow.
+            let cs = Int64(chunkSize)
+            let ncall = Int32(clamping: maxCount / cs + (maxCount % cs == 0 ? 0 : 1))
             e.int(ncall)
             e.int(nval)
             let perMatrix = entry.sums.count / entry.counts.count

@@ -76,7 +76,9 @@ struct QuantizeCommand: ParsableCommand {
             let report = try GGUFQuantizer.quantize(file, to: output, request) { line in
                 FileHandle.standardError.write(Data((line + "\n").utf8))
             }
-            print(report)
+            // Per-tensor lines went to stderr as they were written; the fallbacks and totals go to stdout.
+            for l in report.fallbacks { print("fallback: \(l.name): \(l.fallback?.reason ?? "")") }
+            print(report.summary)
         } catch let e as QuantizeFailure {
             throw e
         } catch {

@@ -42,6 +42,12 @@ public enum GGUFQuantizer {
         /// Bits per weight over every tensor.
         public var bitsPerWeight: Double { elements == 0 ? 0 : Double(bytesAfter * 8) / Double(elements) }
 
+        /// One line: sizes before and after, bits per weight, counts, time.
+        public var summary: String {
+            String(format: "size %.2f MiB -> %.2f MiB (%.3f bits per weight), %d tensors, %d fallbacks, %.1f s",
+                   Double(bytesBefore) / 1048576, Double(bytesAfter) / 1048576, bitsPerWeight, lines.count, fallbacks.count, seconds)
+        }
+
         public var description: String {
             var out = lines.enumerated().map { i, l in
                 let shape = l.shape.map(String.init).joined(separator: " x ")
@@ -52,8 +58,7 @@ public enum GGUFQuantizer {
                 if let f = l.fallback { s += "  fallback: \(f.reason)" }
                 return s
             }
-            out.append(String(format: "size %.2f MiB -> %.2f MiB (%.3f bits per weight), %d tensors, %d fallbacks, %.1f s",
-                              Double(bytesBefore) / 1048576, Double(bytesAfter) / 1048576, bitsPerWeight, lines.count, fallbacks.count, seconds))
+            out.append(summary)
             return out.joined(separator: "\n")
         }
     }

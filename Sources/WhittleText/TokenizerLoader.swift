@@ -1,7 +1,23 @@
+import Foundation
 import WhittleFormats
 
 /// Entry points that build the tokenizer a model file describes.
 public enum TokenizerLoader {
+    /// The tokenizer of a model path: a GGUF file, or a Hugging Face directory (or its tokenizer.json).
+    public static func load(path: String) throws -> any Tokenizer {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw TokenizerError.missing(what: "the file or directory", in: path)
+        }
+        if isDirectory.boolValue { return try fromHF(directory: path) }
+        if path.hasSuffix(".json") {
+            guard let data = FileManager.default.contents(atPath: path) else { throw TokenizerError.missing(what: "readable contents", in: path) }
+            let config = (path as NSString).deletingLastPathComponent + "/tokenizer_config.json"
+            return try TokenizerJSON.parse([UInt8](data), config: FileManager.default.contents(atPath: config).map { [UInt8]($0) }, source: path)
+        }
+        return try fromGGUF(try GGUFFile.open(path))
+    }
+
     /// The tokenizer of a GGUF file, from its `tokenizer.ggml.*` metadata.
     public static func fromGGUF(_ file: GGUFFile) throws -> any Tokenizer {
         do { return try fromGGUF(metadata: file.metadata) } catch let e as TokenizerError {

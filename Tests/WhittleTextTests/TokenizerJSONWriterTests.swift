@@ -28,6 +28,15 @@ final class TokenizerJSONWriterTests: XCTestCase {
         try roundTrip(tok, "minilm.json", keepAs: "minilm.tokenizer.json")
     }
 
+    func testLoadByPath() throws {
+        let dir = try modelPath("all-MiniLM-L6-v2")
+        XCTAssertTrue(try TokenizerLoader.load(path: dir) is WordPieceTokenizer)
+        XCTAssertTrue(try TokenizerLoader.load(path: dir + "/tokenizer.json") is WordPieceTokenizer)
+        XCTAssertTrue(try TokenizerLoader.load(path: try modelPath("SmolLM2-135M-Instruct.Q4_1.gguf")) is ByteLevelBPETokenizer)
+        XCTAssertThrowsError(try TokenizerLoader.load(path: dir + "/nothing-here")) { XCTAssertTrue("\($0)".contains("nothing-here")) }
+        XCTAssertThrowsError(try TokenizerLoader.load(path: dir + "/vocab.txt"), "not a GGUF file")
+    }
+
     func testSentencePieceIsNotWritten() throws {
         let tok = try SentencePieceTokenizer(tokens: ["<unk>", "a"], scores: [0, 0], bosID: nil, eosID: nil, addBOS: false)
         XCTAssertThrowsError(try TokenizerJSON.write(tok)) { XCTAssertTrue("\($0)".contains("SentencePieceTokenizer")) }

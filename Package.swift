@@ -50,7 +50,7 @@ let package = Package(
             "WhittlePasses", "WhittlePluginHost",
         ], swiftSettings: hostISA),
         .target(name: "WhittleCLI", dependencies: [
-            "WhittleLua", "CEditLine",
+            "WhittleLua", "WhittleNN", "CEditLine",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: hostISA),
         .executableTarget(name: "whittle", dependencies: ["WhittleCLI"], swiftSettings: hostISA),
@@ -59,7 +59,7 @@ let package = Package(
         .testTarget(name: "WhittleTensorTests", dependencies: ["WhittleTensor"], swiftSettings: hostISA),
         .testTarget(name: "WhittleFormatsTests", dependencies: ["WhittleFormats", "WhittleData", "CZlib"],
                     exclude: ["Fixtures"], swiftSettings: hostISA),
-        .testTarget(name: "WhittleNNTests", dependencies: ["WhittleNN", "WhittleData"], swiftSettings: hostISA),
+        .testTarget(name: "WhittleNNTests", dependencies: ["WhittleNN", "WhittleData", "WhittleFormats"], exclude: ["Fixtures"], swiftSettings: hostISA),
         .testTarget(name: "WhittlePassesTests", dependencies: ["WhittlePasses", "WhittleNN", "WhittleData"], swiftSettings: hostISA),
         .testTarget(name: "WhittlePluginHostTests", dependencies: ["WhittlePluginHost", "WhittlePasses", "WhittleNN"], swiftSettings: hostISA),
         .testTarget(name: "WhittleLuaTests", dependencies: ["WhittleLua", "CLua"], swiftSettings: hostISA),

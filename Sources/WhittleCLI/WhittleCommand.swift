@@ -15,7 +15,8 @@ public struct WhittleCommand: ParsableCommand {
     )
 
     /// Every subcommand; later issues add theirs here.
-    static let subcommands: [ParsableCommand.Type] = [RunCommand.self, ReplCommand.self, InspectCommand.self, PassesCommand.self, BenchCommand.self]
+    static let subcommands: [ParsableCommand.Type] = [RunCommand.self, ReplCommand.self, InspectCommand.self, PassesCommand.self, BenchCommand.self,
+                                                         GenerateCommand.self, PerplexityCommand.self, EmbedCommand.self]
 
     public init() {}
 }

@@ -55,7 +55,7 @@ public final class WeightReader {
     /// The tensor `name` with `shape`, or nil when the checkpoint does not have it.
     public func optional(_ name: String, shape: [Int]) throws -> Tensor? {
         guard let t = try source.tensor(named: name) else { return nil }
-        if t.rank == 2, shape.count == 2, t.shape[1] == shape[1], t.shape[0] != shape[0], name.hasSuffix("embeddings.weight") || name.hasSuffix("embed_tokens.weight") {
+        if t.rank == 2, shape.count == 2, t.shape[1] == shape[1], t.shape[0] != shape[0], name.hasSuffix("word_embeddings.weight") || name.hasSuffix("embed_tokens.weight") {
             throw NNError.invalidModel("\(source.location(of: name)): tensor '\(name)' has \(t.shape[0]) rows, but \(configName) says the vocabulary has \(shape[0]) (shape \(shapeString(t.shape)), expected \(shapeString(shape)))")
         }
         guard t.shape == shape || (t.count == shape.reduce(1, *) && shape.count == 1) else {

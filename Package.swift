@@ -34,7 +34,9 @@ let package = Package(
         // Files (safetensors, IDX, GGUF), datasets, then layers/autograd/training.
         .target(name: "WhittleFormats", dependencies: ["WhittleTensor", "CZlib"], swiftSettings: hostISA),
         .target(name: "WhittleData", dependencies: ["WhittleTensor", "WhittleFormats"], swiftSettings: hostISA),
-        .target(name: "WhittleNN", dependencies: ["WhittleTensor", "WhittleKernels", "WhittleFormats", "WhittleData"], swiftSettings: hostISA),
+        // Tokenizers (byte-level BPE, SentencePiece BPE, WordPiece) from tokenizer.json or GGUF metadata.
+        .target(name: "WhittleText", dependencies: ["WhittleFormats"], swiftSettings: hostISA),
+        .target(name: "WhittleNN", dependencies: ["WhittleTensor", "WhittleKernels", "WhittleFormats", "WhittleData", "WhittleText"], swiftSettings: hostISA),
 
         // Compression passes: protocol, registry, option schemas, built-in passes.
         .target(name: "WhittlePasses", dependencies: ["WhittleTensor", "WhittleKernels", "WhittleData", "WhittleNN"], swiftSettings: hostISA),
@@ -58,6 +60,8 @@ let package = Package(
         .testTarget(name: "WhittleKernelsTests", dependencies: ["WhittleKernels"], exclude: ["Fixtures"], swiftSettings: hostISA),
         .testTarget(name: "WhittleTensorTests", dependencies: ["WhittleTensor"], swiftSettings: hostISA),
         .testTarget(name: "WhittleFormatsTests", dependencies: ["WhittleFormats", "WhittleData", "CZlib"],
+                    exclude: ["Fixtures"], swiftSettings: hostISA),
+        .testTarget(name: "WhittleTextTests", dependencies: ["WhittleText", "WhittleFormats"],
                     exclude: ["Fixtures"], swiftSettings: hostISA),
         .testTarget(name: "WhittleNNTests", dependencies: ["WhittleNN", "WhittleData", "WhittleFormats"], exclude: ["Fixtures"], swiftSettings: hostISA),
         .testTarget(name: "WhittlePassesTests", dependencies: ["WhittlePasses", "WhittleNN", "WhittleData"], swiftSettings: hostISA),

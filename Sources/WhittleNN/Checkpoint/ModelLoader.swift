@@ -15,7 +15,7 @@ public enum LanguageModelLoader {
                              "Qwen3ForCausalLM": "qwen3", "Gemma3ForCausalLM": "gemma3_text", "Gemma3ForConditionalGeneration": "gemma3",
                              "BertModel": "bert", "BertForMaskedLM": "bert"]
 
-    /// Opens a checkpoint: a Hugging Face directory (a GGUF file needs the GGUF reader).
+    /// Opens a checkpoint: a Hugging Face directory or a GGUF file, with its tokenizer when it has one.
     public static func load(path: String) throws -> LanguageModel {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
@@ -23,14 +23,17 @@ public enum LanguageModelLoader {
         }
         if isDir.boolValue { return try load(directory: path) }
         if path.hasSuffix("/config.json") { return try load(directory: String(path.dropLast("/config.json".count))) }
-        throw CheckpointError("'\(path)': not a model directory (supported: a Hugging Face directory with config.json and safetensors weights)")
+        if path.lowercased().hasSuffix(".gguf") { return try load(gguf: path) }
+        throw CheckpointError("'\(path)': not a model (supported: a Hugging Face directory with config.json and safetensors weights, or a .gguf file)")
     }
 
     /// Opens a Hugging Face directory.
     public static func load(directory: String) throws -> LanguageModel {
         let ckpt = try HFCheckpoint(directory: directory)
         let type = try modelType(ckpt.config, source: ckpt.directory + "/config.json")
-        return try build(modelType: type, config: ckpt.configData, weights: ckpt, configName: ckpt.directory + "/config.json", path: directory)
+        let lm = try build(modelType: type, config: ckpt.configData, weights: ckpt, configName: ckpt.directory + "/config.json", path: directory)
+        lm.tokenizer = try TokenizerCodec.load(directory: ckpt.directory)
+        return lm
     }
 
     /// The configuration's model_type (or the one its `architectures` class implies).

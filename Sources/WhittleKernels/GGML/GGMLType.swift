@@ -52,8 +52,8 @@ public enum GGMLType: UInt32, CaseIterable, Sendable, CustomStringConvertible {
     }
 
     /// ggml's lower-case name ("q4_K", "iq4_nl", "bf16").
-    /// (Not `"\(self)"`: interpolation calls `description`, so that recursed until the stack overflowed.)
     public var description: String {
+        // Spelled out: "\(self)" would call this getter again (the type is CustomStringConvertible).
         switch self {
         case .f32: return "f32"
         case .f16: return "f16"

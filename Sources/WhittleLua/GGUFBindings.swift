@@ -194,12 +194,18 @@ enum GGUFBindings {
         if c.isNil(idx) { return [] }
         let t = Lua.absolute(c.L, idx)
         try c.requireTable(t, param)
-        return try (0..<Int(lua_rawlen(c.L, t))).map { i in
-            lua_rawgeti(c.L, t, lua_Integer(i + 1))
+        // No capacity from the length: a sparse table's border can be huge; a nil element ends it with an error.
+        let n = Int(lua_rawlen(c.L, t))
+        var out: [String] = []
+        var i = 1
+        while i <= n {
+            lua_rawgeti(c.L, t, lua_Integer(i))
             defer { Lua.pop(c.L) }
-            guard lua_type(c.L, -1) == LUA_TSTRING, let s = Lua.string(c.L, -1) else { throw c.error("'\(param)'[\(i + 1)] must be a string") }
-            return s
+            guard lua_type(c.L, -1) == LUA_TSTRING, let s = Lua.string(c.L, -1) else { throw c.error("'\(param)'[\(i)] must be a string") }
+            out.append(s)
+            i += 1
         }
+        return out
     }
 
     /// Bytewise order, then the base file's order for the names it has.

@@ -47,12 +47,16 @@ enum GGUFValueBridge {
 
     /// The Lua value at `idx` as a GGUF value of `signature`, or inferred as gguf-py does
     /// (integer → i32, or i64 when it does not fit; float → f32; string; boolean; array from its first element).
-    static func value(_ L: LuaPointer, _ idx: Int32, key: String, signature: String?) throws -> GGUFValue {
+    static func value(_ L: LuaPointer, _ idx: Int32, key: String, signature: String?, depth: Int = 0) throws -> GGUFValue {
+        // Bounded like the reader's arrays, which also stops a table that contains itself.
+        guard depth <= GGUFLimits.maxArrayDepth else {
+            throw LuaBindingError("metadata '\(key)': arrays nested more than \(GGUFLimits.maxArrayDepth) deep")
+        }
         let idx = Lua.absolute(L, idx)
-        let sig = signature ?? infer(L, idx)
+        let sig = signature ?? infer(L, idx, depth: 0)
         guard let sig else { throw LuaBindingError("metadata '\(key)': cannot store a \(Lua.typeName(L, idx)) (or an empty table) without a type in 'types'") }
         if sig.hasPrefix("arr[") && sig.hasSuffix("]") {
-            return .array(try array(L, idx, key: key, element: String(sig.dropFirst(4).dropLast())))
+            return .array(try array(L, idx, key: key, element: String(sig.dropFirst(4).dropLast()), depth: depth + 1))
         }
         guard let type = GGUFValueType.allCases.first(where: { $0.description == sig }), type != .array else {
             throw LuaBindingError("metadata '\(key)': unknown type '\(sig)' (u8 i8 u16 i16 u32 i32 u64 i64 f32 f64 bool str arr[T])")
@@ -103,7 +107,7 @@ enum GGUFValueBridge {
         return Int(d)
     }
 
-    private static func infer(_ L: LuaPointer, _ idx: Int32) -> String? {
+    private static func infer(_ L: LuaPointer, _ idx: Int32, depth: Int) -> String? {
         switch lua_type(L, idx) {
         case LUA_TSTRING: return "str"
         case LUA_TBOOLEAN: return "bool"
@@ -111,23 +115,27 @@ enum GGUFValueBridge {
             guard whittle_isinteger(L, idx) != 0 else { return "f32" }
             return Int32(exactly: whittle_tointeger(L, idx, nil)) != nil ? "i32" : "i64"
         case LUA_TTABLE:
-            guard lua_rawlen(L, idx) > 0 else { return nil }
+            guard lua_rawlen(L, idx) > 0, depth < GGUFLimits.maxArrayDepth else { return nil }
             lua_rawgeti(L, idx, 1)
             defer { Lua.pop(L) }
-            return infer(L, -1).map { "arr[\($0)]" }
+            return infer(L, -1, depth: depth + 1).map { "arr[\($0)]" }
         default: return nil
         }
     }
 
-    private static func array(_ L: LuaPointer, _ idx: Int32, key: String, element: String) throws -> GGUFArray {
+    private static func array(_ L: LuaPointer, _ idx: Int32, key: String, element: String, depth: Int) throws -> GGUFArray {
         guard lua_type(L, idx) == LUA_TTABLE else { throw LuaBindingError("metadata '\(key)' must be an array table, got \(Lua.typeName(L, idx))") }
         let n = Int(lua_rawlen(L, idx))
+        // A sparse table's border can be astronomically large: bound it before reserving anything.
+        guard UInt64(n) <= GGUFLimits.maxArrayElements else {
+            throw LuaBindingError("metadata '\(key)': array of \(n) elements exceeds the limit of \(GGUFLimits.maxArrayElements)")
+        }
         var items: [GGUFValue] = []
-        items.reserveCapacity(n)
+        items.reserveCapacity(min(n, 1 << 16))
         for i in 0..<n {
             lua_rawgeti(L, idx, lua_Integer(i + 1))
             defer { Lua.pop(L) }
-            items.append(try value(L, -1, key: "\(key)[\(i + 1)]", signature: element))
+            items.append(try value(L, -1, key: "\(key)[\(i + 1)]", signature: element, depth: depth))
         }
         func all<T>(_ f: (GGUFValue) -> T?) -> [T] { items.compactMap(f) }
         switch element {

@@ -133,6 +133,12 @@ harvest(w.prune.magnitude(mlp:clone(), {sparsity = 0.5}))
 w.register_pass{ name = "fuzz.capture", doc = "keeps its context", apply = function(m, o, ctx) captured_ctx = ctx end }
 w.run_pass("fuzz.capture", mlp:clone(), {})
 harvest(captured_ctx)                         -- a context used after its pass returned
+w.gguf.write("seed.gguf", { metadata = { ["general.architecture"] = "seed", n = 1 }, tensors = { a = w.zeros{2, 2} } })
+local seed_gguf = w.gguf.open("seed.gguf")
+harvest(seed_gguf.file); harvest(seed_gguf.tensors.a)
+local seed_im = w.imatrix.new{ chunk_size = 4 }
+seed_im:accumulate("a", w.ones{2, 3})
+harvest(seed_im)
 
 -- Bad values: every one must be refused or handled by every parameter.
 local cyclic = {}; cyclic[1] = cyclic

@@ -17,8 +17,8 @@ public final class Parameter {
 
     /// Wraps `value` (copied into owned, writable f32 storage when it is not already).
     public init(_ value: Tensor) throws {
-        let v = value.dtype == .f32 ? value : value.toF32()
-        v.makeWritable()
+        let v = value.dtype == .f32 ? value : try value.checkedF32()
+        try v.checkedMakeWritable()
         self.value = v
         grad = try Tensor(zeros: v.shape)
     }
@@ -96,8 +96,8 @@ public final class Parameter {
     public func replaceValue(_ newValue: Tensor) throws {
         // The encoding described the old value.
         try setEncoding(nil)
-        let v = newValue.dtype == .f32 ? newValue : newValue.toF32()
-        v.makeWritable()
+        let v = newValue.dtype == .f32 ? newValue : try newValue.checkedF32()
+        try v.checkedMakeWritable()
         if v.shape != value.shape {
             grad = try Tensor(zeros: v.shape)
             mask = nil
@@ -107,9 +107,9 @@ public final class Parameter {
     }
 
     /// A deep copy (value, mask; gradient zeroed).
-    public func copy() -> Parameter {
-        let p = try! Parameter(value.clone())  // an f32 clone is always accepted
-        p.mask = mask?.clone()
+    public func copy() throws -> Parameter {
+        let p = try Parameter(value.checkedClone())
+        p.mask = try mask?.checkedClone()
         p.trainable = trainable
         p.encoding = encoding  // encodings are immutable, so sharing one is safe
         p.trainableBeforeEncoding = trainableBeforeEncoding

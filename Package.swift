@@ -1,12 +1,14 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Kernels must be compiled for the host's vector ISA: Swift emits baseline
-// SSE2 otherwise. `-Xcc -march=native` reaches Swift's code generator through
-// the Clang importer's target options, so it governs Swift code too.
-let hostISA: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-march=native"])]
+// No target uses -march=native: a binary built on an AVX-512 machine must run on any x86-64 CPU.
+// The vector kernels live in CKernels' per-ISA C files (isa_avx2.c, isa_avx512.c, each compiled for
+// its ISA through a target pragma) and are chosen at run time (KernelISA); everything else,
+// Swift included, is compiled for the baseline target. (`hostISA` is kept, empty, for the targets
+// that list it.)
+let hostISA: [SwiftSetting] = []
 // Only the pointer-level kernels drop runtime checks; every layer above keeps them.
-let fast: [SwiftSetting] = hostISA + [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+let fast: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
 
 let package = Package(
     name: "Whittle",
@@ -25,8 +27,8 @@ let package = Package(
         .systemLibrary(name: "CEditLine", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "CLuaShim", dependencies: ["CLua"]),
-        // VNNI (vpdpbusd) is reachable only through C intrinsics; scalar fallback without AVX512-VNNI.
-        .target(name: "CKernels", cSettings: [.unsafeFlags(["-march=native", "-O3"])]),
+        // The ISA-specific kernels (scalar reference, AVX2, AVX-512) behind one run-time dispatcher.
+        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3"])]),
 
         // Numeric core, bottom up: pointer-level kernels, then the tensor type.
         .target(name: "WhittleKernels", dependencies: ["CKernels"], swiftSettings: fast),
@@ -34,10 +36,12 @@ let package = Package(
         // Files (safetensors, IDX, GGUF), datasets, then layers/autograd/training.
         .target(name: "WhittleFormats", dependencies: ["WhittleTensor", "CZlib"], swiftSettings: hostISA),
         .target(name: "WhittleData", dependencies: ["WhittleTensor", "WhittleFormats"], swiftSettings: hostISA),
-        .target(name: "WhittleNN", dependencies: ["WhittleTensor", "WhittleKernels", "WhittleFormats", "WhittleData"], swiftSettings: hostISA),
+        // Tokenizers (byte-level BPE, SentencePiece BPE, WordPiece) from tokenizer.json or GGUF metadata.
+        .target(name: "WhittleText", dependencies: ["WhittleFormats"], swiftSettings: hostISA),
+        .target(name: "WhittleNN", dependencies: ["WhittleTensor", "WhittleKernels", "WhittleFormats", "WhittleData", "WhittleText"], swiftSettings: hostISA),
 
         // Compression passes: protocol, registry, option schemas, built-in passes.
-        .target(name: "WhittlePasses", dependencies: ["WhittleTensor", "WhittleKernels", "WhittleData", "WhittleNN"], swiftSettings: hostISA),
+        .target(name: "WhittlePasses", dependencies: ["WhittleTensor", "WhittleKernels", "WhittleFormats", "WhittleData", "WhittleNN"], swiftSettings: hostISA),
         // The C ABI native plugins build against, and the host that loads them.
         .target(name: "WhittlePluginABI"),
         // Example native plugin: talks to the host only through the C ABI struct.
@@ -50,7 +54,7 @@ let package = Package(
             "WhittlePasses", "WhittlePluginHost",
         ], swiftSettings: hostISA),
         .target(name: "WhittleCLI", dependencies: [
-            "WhittleLua", "CEditLine",
+            "WhittleLua", "WhittleNN", "CEditLine",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: hostISA),
         .executableTarget(name: "whittle", dependencies: ["WhittleCLI"], swiftSettings: hostISA),
@@ -59,8 +63,11 @@ let package = Package(
         .testTarget(name: "WhittleTensorTests", dependencies: ["WhittleTensor"], swiftSettings: hostISA),
         .testTarget(name: "WhittleFormatsTests", dependencies: ["WhittleFormats", "WhittleData", "CZlib"],
                     exclude: ["Fixtures"], swiftSettings: hostISA),
-        .testTarget(name: "WhittleNNTests", dependencies: ["WhittleNN", "WhittleData"], swiftSettings: hostISA),
-        .testTarget(name: "WhittlePassesTests", dependencies: ["WhittlePasses", "WhittleNN", "WhittleData"], swiftSettings: hostISA),
+        .testTarget(name: "WhittleTextTests", dependencies: ["WhittleText", "WhittleFormats"],
+                    exclude: ["Fixtures"], swiftSettings: hostISA),
+        .testTarget(name: "WhittleNNTests", dependencies: ["WhittleNN", "WhittleData", "WhittleFormats"], exclude: ["Fixtures"], swiftSettings: hostISA),
+        .testTarget(name: "WhittlePassesTests", dependencies: ["WhittlePasses", "WhittleNN", "WhittleData", "WhittleFormats", "CZlib"],
+                    exclude: ["Fixtures"], swiftSettings: hostISA),
         .testTarget(name: "WhittlePluginHostTests", dependencies: ["WhittlePluginHost", "WhittlePasses", "WhittleNN"], swiftSettings: hostISA),
         .testTarget(name: "WhittleLuaTests", dependencies: ["WhittleLua", "CLua"], swiftSettings: hostISA),
         .testTarget(name: "WhittleCLITests", dependencies: ["whittle"], swiftSettings: hostISA),

@@ -15,6 +15,10 @@ if [ "${#need[@]}" -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 
+# Test models (SmolLM2, Gemma 3, MiniLM) for the tokenizer and transformer tests, into a cache outside the repository.
+echo "setup: fetching test models" >&2
+Scripts/models/fetch.sh >/dev/null
+
 echo "setup: building whittle (release)" >&2
 swift build -c release --product whittle 2>&1 | grep -Ev '^\[[0-9]+/[0-9]+\]' >&2 || true
 test -x .build/release/whittle || { echo "setup: build failed" >&2; exit 1; }

@@ -5,6 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 Scripts/setup.sh
+Scripts/models/fetch.sh >/dev/null   # GGUF model tests read the test-model cache
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 set +e

@@ -6,11 +6,12 @@ import WhittleKernels
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Time Whittle's kernels (f32/int8/Q8_0/Q4_0 GEMM and GEMV, conv, sparse, quantize) on fixed shapes.",
+        abstract: "Time Whittle's kernels (f32/int8/ggml block GEMM and GEMV, conv, sparse, quantize) on fixed shapes.",
         discussion: """
         Each case runs until it has taken about half a second and reports its best time.
         Threads default to 1 so figures compare with single-threaded peers; Scripts/bench/peers runs
-        numpy, onnxruntime and gguf on the same shapes and prints the ratios.
+        numpy, onnxruntime, gguf and llama.cpp on the same shapes and prints the ratios.
+        The first line names the ISA level the kernels run at; WHITTLE_ISA=scalar|avx2|avx512 forces a lower one.
         Examples:
           whittle bench
           whittle bench --filter gemv --json
@@ -35,7 +36,10 @@ struct BenchCommand: ParsableCommand {
         KernelThreads.count = threads
         let cases = BenchSuite.cases.filter { filter == nil || $0.name.contains(filter!) }
         guard !cases.isEmpty else { throw ValidationError("--filter \(filter ?? ""): no benchmark name contains it; names: \(BenchSuite.cases.map(\.name).joined(separator: ", "))") }
-        if !json { print(pad("kernel", 28) + pad("shape", 30) + pad("ms", 10, right: true) + pad("GFLOPS", 10, right: true) + pad("GB/s", 10, right: true)) }
+        if !json {
+            print(KernelISA.summary)
+            print(pad("kernel", 28) + pad("shape", 30) + pad("ms", 10, right: true) + pad("GFLOPS", 10, right: true) + pad("GB/s", 10, right: true))
+        }
         var results: [BenchResult] = []
         for c in cases {
             let r = try c.run()
@@ -48,7 +52,8 @@ struct BenchCommand: ParsableCommand {
         if json {
             let enc = JSONEncoder()
             enc.outputFormatting = [.prettyPrinted, .sortedKeys]
-            let report = BenchReport(threads: threads, vnni: WhittleKernels.hasVNNI, results: results)
+            let report = BenchReport(threads: threads, vnni: WhittleKernels.hasVNNI, isa: KernelISA.active.description,
+                                     cpu: KernelISA.features.description, results: results)
             print(String(decoding: try enc.encode(report), as: UTF8.self))
         }
     }
@@ -74,6 +79,9 @@ struct BenchResult: Codable {
 struct BenchReport: Codable {
     var threads: Int
     var vnni: Bool
+    /// The kernel ISA level in use and the CPU features detected.
+    var isa: String
+    var cpu: String
     var results: [BenchResult]
 }
 
@@ -127,6 +135,11 @@ enum BenchSuite {
             all.append(gemvQuant(.q4_0, rows, cols, dequantizing: false))
         }
         all.append(gemvQuant(.q4_0, 4096, 4096, dequantizing: true))
+        // Every ggml weight type through GGMLMatmul: one activation row, then a 32-row prompt batch.
+        for t in BenchBlocks.types {
+            for (rows, cols) in [(4096, 4096), (4096, 11008)] { all.append(ggml(t, m: 1, rows, cols)) }
+            all.append(ggml(t, m: 32, 4096, 4096))
+        }
         all.append(conv("conv_lenet5_c1", batch: 64, ConvGeometry(channels: 1, height: 28, width: 28, kernelH: 5, kernelW: 5, padding: 2), cout: 6))
         all.append(conv("conv_lenet5_c3", batch: 64, ConvGeometry(channels: 6, height: 14, width: 14, kernelH: 5, kernelW: 5), cout: 16))
         all.append(conv("conv_3x3x64x64", batch: 1, ConvGeometry(channels: 64, height: 56, width: 56, kernelH: 3, kernelW: 3, padding: 1), cout: 64))
@@ -134,6 +147,7 @@ enum BenchSuite {
         all.append(spmv24(4096, 4096))
         all.append(quantize(.q8_0))
         all.append(quantize(.q4_0))
+        all += ggmlQuantizeCases()
         return all
     }
 
@@ -193,6 +207,18 @@ enum BenchSuite {
         }
     }
 
+    /// y (m x rows) = x (m x cols) · Wᵀ with W in a ggml type (random blocks with valid scales).
+    static func ggml(_ t: GGMLType, m: Int, _ rows: Int, _ cols: Int) -> BenchCase {
+        let bytes = t.rowBytes(cols)! * rows
+        let name = m == 1 ? "gemv_\(t)_\(rows)x\(cols)" : "gemm\(m)_\(t)_\(rows)x\(cols)"
+        return BenchCase(name: name, shape: "\(m)x\(cols) · \(rows)x\(cols)ᵀ", flops: Double(2 * m * rows * cols), bytes: Double(bytes)) {
+            let w = BenchBlocks.random(t, bytes: bytes), x = FloatBuffer(m * cols, seed: 27), y = FloatBuffer(m * rows, seed: 28)
+            return {
+                try w.withUnsafeBytes { wb in try GGMLMatmul.matmul(t, m: m, n: rows, k: cols, x: x.p, weights: wb.baseAddress!, y: y.p) }
+            }
+        }
+    }
+
     static func conv(_ name: String, batch: Int, _ g: ConvGeometry, cout: Int) -> BenchCase {
         let flops = 2.0 * Double(batch * cout * g.outH * g.outW * g.patchSize)
         let shape = "\(batch)x\(g.channels)x\(g.height)x\(g.width)->\(cout)"
@@ -233,6 +259,31 @@ enum BenchSuite {
         }
     }
 
+    /// GGMLCodec.quantize for every ggml type on 256 rows of 4096 (with an imatrix for the types that read one):
+    /// compare with llama.cpp's `test-quantize-perf --op quantize_row_q_reference`.
+    static func ggmlQuantizeCases() -> [BenchCase] {
+        let rows = 256, cols = 4096, n = rows * cols
+        let types: [GGMLType] = [.f16, .bf16, .q4_0, .q4_1, .q5_0, .q5_1, .q8_0, .q2_K, .q3_K, .q4_K, .q5_K, .q6_K, .q8_K,
+                                 .iq4_nl, .iq4_xs, .tq1_0, .tq2_0]
+        var out: [BenchCase] = []
+        for t in types {
+            for withImatrix in GGMLCodec.usesImportance(t) ? [false, true] : [false] {
+                let name = "quantize_ggml_\(t)" + (withImatrix ? "_imatrix" : "")
+                out.append(BenchCase(name: name, shape: "\(rows)x\(cols) f32", flops: 0, bytes: Double(n * 4)) {
+                    let x = FloatBuffer(n, seed: 27), w = FloatBuffer(cols, seed: 28)
+                    for i in 0..<cols { w.p[i] = abs(w.p[i]) + 0.01 }
+                    var q = [UInt8](repeating: 0, count: rows * (t.rowBytes(cols) ?? 0))
+                    return {
+                        try q.withUnsafeMutableBytes {
+                            try GGMLCodec.quantize(t, x.p, $0.baseAddress!, count: n, rowLength: cols, importance: withImatrix ? UnsafePointer(w.p) : nil)
+                        }
+                    }
+                })
+            }
+        }
+        return out
+    }
+
     static func quantize(_ f: QuantFormat) -> BenchCase {
         let n = 1 << 24
         return BenchCase(name: "quantize_\(f)", shape: "\(n) f32", flops: 0, bytes: Double(n * 4)) {
@@ -242,5 +293,41 @@ enum BenchSuite {
                 if f == .q8_0 { try Quantize.q8_0(x.p, count: n, into: &q) } else { try Quantize.q4_0(x.p, count: n, into: &q) }
             }
         }
+    }
+}
+
+/// Weights for the ggml cases: random bytes with every f16 scale set to a finite value
+/// (kernel speed does not depend on the codes).
+enum BenchBlocks {
+    static let types: [GGMLType] = [.f32, .f16, .bf16, .q8_0, .q4_0, .q4_1, .q5_0, .q5_1, .iq4_nl,
+                                    .q2_K, .q3_K, .q4_K, .q5_K, .q6_K, .iq4_xs]
+
+    /// Byte offsets of the f16 scale fields in one block.
+    static func halfFields(_ t: GGMLType) -> [Int] {
+        switch t {
+        case .q4_0, .q5_0, .q8_0, .iq4_nl, .iq4_xs: return [0]
+        case .q4_1, .q5_1, .q4_K, .q5_K: return [0, 2]
+        case .q2_K: return [80, 82]
+        case .q3_K: return [108]
+        case .q6_K: return [208]
+        default: return []
+        }
+    }
+
+    static func random(_ t: GGMLType, bytes: Int) -> [UInt8] {
+        var s: UInt32 = 0x9E37_79B9
+        if t == .f32 || t == .f16 || t == .bf16 {
+            let f = FloatBuffer(bytes / (t == .f32 ? 4 : 2), seed: 29)
+            if t == .f32 { return Array(UnsafeRawBufferPointer(start: f.p, count: bytes)) }
+            let h = (0..<f.count).map { t == .f16 ? Half.bits(f.p[$0]) : BFloat16.bits(f.p[$0]) }
+            return h.withUnsafeBytes { Array($0) }
+        }
+        var b = [UInt8](repeating: 0, count: bytes)
+        for i in 0..<bytes { s ^= s << 13; s ^= s >> 17; s ^= s << 5; b[i] = UInt8(truncatingIfNeeded: s) }
+        let scale = Half.bits(0.01)
+        for blk in 0..<bytes / t.blockBytes {
+            for off in halfFields(t) { b[blk * t.blockBytes + off] = UInt8(scale & 0xFF); b[blk * t.blockBytes + off + 1] = UInt8(scale >> 8) }
+        }
+        return b
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import WhittleKernels
 import WhittleLua
 import WhittleTensor
 
@@ -11,14 +12,23 @@ public struct WhittleCommand: ParsableCommand {
         Run a recipe with `whittle run recipe.lua`, experiment with `whittle repl`,
         and use `help()` inside Lua for the API.
         """,
-        version: "whittle \(whittleVersion) (Lua 5.4)",
+        version: "whittle \(whittleVersion) (Lua 5.4), kernels: \(KernelISA.summary)",
         subcommands: subcommands
     )
 
     /// Every subcommand; later issues add theirs here.
-    static let subcommands: [ParsableCommand.Type] = [RunCommand.self, ReplCommand.self, InspectCommand.self, PassesCommand.self, BenchCommand.self]
+    static let subcommands: [ParsableCommand.Type] = [RunCommand.self, ReplCommand.self, InspectCommand.self, PassesCommand.self, BenchCommand.self,
+                                                      QuantizeCommand.self, GenerateCommand.self, PerplexityCommand.self, EmbedCommand.self]
 
     public init() {}
+
+    /// Exits with a clear message when WHITTLE_ISA names an unknown level or one this CPU lacks
+    /// (the kernels would otherwise fall back silently).
+    public static func checkEnvironment() {
+        if case let .failure(error) = KernelISA.fromEnvironment() {
+            exit(withError: ValidationError("\(error)"))
+        }
+    }
 }
 
 /// Options shared by the commands that start a Lua state.

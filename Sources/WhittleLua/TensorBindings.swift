@@ -106,6 +106,9 @@ enum TensorBindings {
         Binding("float", "t:float() -> Tensor", "An f32 copy (converting from any dtype).") { c in
             c.push(try c.tensor(1, "self").checkedF32()); return 1
         },
+        Binding("dequantize", "t:dequantize() -> Tensor", "An f32 copy; for a ggml block dtype (q4_K, iq4_nl...) the values gguf-py's dequantize gives.") { c in
+            c.push(try c.tensor(1, "self").toF32()); return 1
+        },
         Binding("reshape", "t:reshape(shape) -> Tensor", "A view with a new shape (one extent may be -1), sharing storage.") { c in
             let t = try c.tensor(1, "self")
             c.push(try t.reshaped(try c.integers(2, "shape"))); return 1

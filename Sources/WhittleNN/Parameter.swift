@@ -3,10 +3,25 @@ import WhittleTensor
 /// A trainable tensor: its value, the gradient accumulated by `backward`, and an
 /// optional 0/1 mask whose zero entries stay exactly zero through training.
 public final class Parameter {
-    /// The current value (f32); shared with Lua, so edits are seen by the layer.
+    /// The current value: f32 for trainable layers, or a checkpoint's stored type
+    /// (f16, bf16, a ggml block type; possibly borrowing a mapped file) for `init(stored:)`.
+    /// Shared with Lua, so edits are seen by the layer.
     public var value: Tensor
-    /// Sum of gradients since the last `zeroGrad()`, same shape as `value`.
-    public var grad: Tensor
+    /// Sum of gradients since the last `zeroGrad()`, same shape as `value` (f32); allocated on
+    /// first use, so inference-only parameters never hold one.
+    public var grad: Tensor {
+        get {
+            if let g = storedGrad { return g }
+            // The value's shape was validated when it was made; only an f32 size overflow can fail.
+            let g = (try? Tensor(zeros: value.shape)) ?? Tensor(scalar: 0)
+            storedGrad = g
+            return g
+        }
+        set { storedGrad = newValue }
+    }
+    private var storedGrad: Tensor?
+    /// True when a gradient has been allocated (tests check that inference allocates none).
+    public var hasGradient: Bool { storedGrad != nil }
     /// 1 keeps an entry, 0 prunes it; nil means dense.
     public private(set) var mask: Tensor?
     /// False freezes the parameter: optimizers skip it.
@@ -20,7 +35,14 @@ public final class Parameter {
         let v = value.dtype == .f32 ? value : try value.checkedF32()
         try v.checkedMakeWritable()
         self.value = v
-        grad = try Tensor(zeros: v.shape)
+    }
+
+    /// Wraps `value` as stored (any dtype, mapped or owned), without copying: an inference weight.
+    /// It is frozen; a pass that rewrites it replaces the value.
+    public init(stored value: Tensor) {
+        self.value = value
+        trainable = false
+        trainableBeforeEncoding = false
     }
 
     /// Number of elements.
@@ -29,6 +51,7 @@ public final class Parameter {
     /// Sets the mask (same shape as the value) and zeroes the pruned entries now; nil removes it.
     public func setMask(_ mask: Tensor?) throws {
         guard let m = mask else { self.mask = nil; return }
+        try value.requireF32("mask")
         guard m.shape == value.shape else {
             throw NNError.invalidArgument("mask shape \(shapeString(m.shape)) does not match parameter shape \(shapeString(value.shape))")
         }
@@ -53,6 +76,7 @@ public final class Parameter {
 
     /// Clears the gradient (called before each batch).
     public func zeroGrad() {
+        guard let grad = storedGrad else { return }
         grad.floats.update(repeating: 0, count: grad.count)
     }
 
@@ -99,7 +123,7 @@ public final class Parameter {
         let v = newValue.dtype == .f32 ? newValue : try newValue.checkedF32()
         try v.checkedMakeWritable()
         if v.shape != value.shape {
-            grad = try Tensor(zeros: v.shape)
+            storedGrad = nil
             mask = nil
         }
         value = v
@@ -108,7 +132,8 @@ public final class Parameter {
 
     /// A deep copy (value, mask; gradient zeroed).
     public func copy() throws -> Parameter {
-        let p = try Parameter(value.checkedClone())
+        // A stored-type value stays in its type.
+        let p = value.dtype == .f32 ? try Parameter(value.checkedClone()) : Parameter(stored: try value.checkedClone())
         p.mask = try mask?.checkedClone()
         p.trainable = trainable
         p.encoding = encoding  // encodings are immutable, so sharing one is safe

@@ -1,3 +1,4 @@
 import WhittleCLI
 
+WhittleCommand.checkEnvironment()
 WhittleCommand.main()

@@ -11,20 +11,25 @@ final class GEMMTests: XCTestCase {
         let lda = aCols + 3, ldb = bCols + 1, ldc = n + 2
         let a = rng.floats(max(aRows * lda, 1)), b = rng.floats(max(bRows * ldb, 1))
         let c0 = rng.floats(max(m * ldc, 1))
-        var fast = c0, ref = c0
+        var ref = c0
         a.withUnsafeBufferPointer { ap in b.withUnsafeBufferPointer { bp in
-            fast.withUnsafeMutableBufferPointer { cp in
-                GEMM.sgemm(m: m, n: n, k: k, a: ap.baseAddress!, lda: lda, transA: transA,
-                           b: bp.baseAddress!, ldb: ldb, transB: transB, c: cp.baseAddress!, ldc: ldc, beta: beta)
-            }
             ref.withUnsafeMutableBufferPointer { cp in
                 Reference.sgemm(m: m, n: n, k: k, a: ap.baseAddress!, lda: lda, transA: transA,
                                 b: bp.baseAddress!, ldb: ldb, transB: transB, c: cp.baseAddress!, ldc: ldc, beta: beta)
             }
         } }
-        // Sums of k products of [-1,1) values: errors scale with sqrt(k), so compare relative to that.
-        assertClose(fast, ref, rel: 1e-4, scale: Float(k).squareRoot(),
-                    "sgemm m=\(m) n=\(n) k=\(k) tA=\(transA) tB=\(transB) beta=\(beta)")
+        forEachISA { isa in
+            var fast = c0
+            a.withUnsafeBufferPointer { ap in b.withUnsafeBufferPointer { bp in
+                fast.withUnsafeMutableBufferPointer { cp in
+                    GEMM.sgemm(m: m, n: n, k: k, a: ap.baseAddress!, lda: lda, transA: transA,
+                               b: bp.baseAddress!, ldb: ldb, transB: transB, c: cp.baseAddress!, ldc: ldc, beta: beta)
+                }
+            } }
+            // Sums of k products of [-1,1) values: errors scale with sqrt(k), so compare relative to that.
+            assertClose(fast, ref, rel: 1e-4, scale: Float(k).squareRoot(),
+                        "sgemm \(isa) m=\(m) n=\(n) k=\(k) tA=\(transA) tB=\(transB) beta=\(beta)")
+        }
     }
 
     func testEdgeShapesAllTransposes() {

@@ -1,7 +1,7 @@
 import XCTest
 import WhittleKernels
 
-/// The VNNI int8 kernels against the integer reference: results must be exactly equal.
+/// The int8 kernels (VNNI, AVX2, scalar) against the integer reference: results must be exactly equal.
 final class Int8GEMMTests: XCTestCase {
     func randomInt8(_ rng: inout TestRNG, _ n: Int) -> [Int8] { (0..<n).map { _ in Int8(truncatingIfNeeded: rng.next()) } }
 
@@ -15,10 +15,19 @@ final class Int8GEMMTests: XCTestCase {
             if k > 1 { x[1] = 127; w[1] = 127 }
             let scales = [Float](repeating: 1, count: n)
             let packed = PackedInt8Weights(values: w, n: n, k: k, scales: scales, zeros: nil)
-            var got = [Int32](repeating: 7, count: m * n), expected = [Int32](repeating: 0, count: m * n)
-            Int8GEMM.matmulI32(m: m, x: x, ldx: k, weights: packed, out: &got)
+            var expected = [Int32](repeating: 0, count: m * n)
             Reference.gemmI8(m: m, n: n, k: k, x: x, w: w, out: &expected)
-            XCTAssertEqual(got, expected, "m=\(m) n=\(n) k=\(k)")
+            forEachISA { isa in
+                var got = [Int32](repeating: 7, count: m * n)
+                Int8GEMM.matmulI32(m: m, x: x, ldx: k, weights: packed, out: &got)
+                XCTAssertEqual(got, expected, "\(isa) m=\(m) n=\(n) k=\(k)")
+                // Without -128 in the activations the AVX2 kernel itself runs (it needs [-127, 127]).
+                let x127 = x.map { max($0, -127) }
+                var ref127 = expected, got127 = got
+                Reference.gemmI8(m: m, n: n, k: k, x: x127, w: w, out: &ref127)
+                Int8GEMM.matmulI32(m: m, x: x127, ldx: k, weights: packed, out: &got127)
+                XCTAssertEqual(got127, ref127, "\(isa) x in [-127, 127] m=\(m) n=\(n) k=\(k)")
+            }
         }
     }
 
@@ -30,10 +39,13 @@ final class Int8GEMMTests: XCTestCase {
         let m = 33, n = 300, k = 301
         let x = randomInt8(&rng, m * k), w = randomInt8(&rng, n * k)
         let packed = PackedInt8Weights(values: w, n: n, k: k, scales: [Float](repeating: 1, count: n), zeros: nil)
-        var got = [Int32](repeating: 0, count: m * n), expected = got
-        Int8GEMM.matmulI32(m: m, x: x, ldx: k, weights: packed, out: &got)
+        var expected = [Int32](repeating: 0, count: m * n)
         Reference.gemmI8(m: m, n: n, k: k, x: x, w: w, out: &expected)
-        XCTAssertEqual(got, expected)
+        forEachISA { isa in
+            var got = [Int32](repeating: 0, count: m * n)
+            Int8GEMM.matmulI32(m: m, x: x, ldx: k, weights: packed, out: &got)
+            XCTAssertEqual(got, expected, "\(isa)")
+        }
     }
 
     /// f32 in, f32 out: identical bits to the reference pipeline (same quantization, exact integers, same scaling).
@@ -48,14 +60,16 @@ final class Int8GEMMTests: XCTestCase {
             let w = randomInt8(&rng, n * k)
             let scales = (0..<n).map { _ in abs(rng.float()) * 0.1 + 0.01 }
             let zeros: [Int8] = (0..<n).map { _ in Int8(truncatingIfNeeded: rng.next() % 21) &- 10 }
-            var got = [Float](repeating: .nan, count: m * n), expected = [Float](repeating: 0, count: m * n)
-            zeros.withUnsafeBufferPointer { zb in
-                let z = zp ? zb.baseAddress : nil
-                let packed = PackedInt8Weights(values: w, n: n, k: k, scales: scales, zeros: z)
-                Int8GEMM.linear(m: m, x: x, weights: packed, y: &got)
-                Reference.linearInt8(m: m, n: n, k: k, x: x, w: w, scales: scales, zeros: z, y: &expected)
+            forEachISA { isa in
+                var got = [Float](repeating: .nan, count: m * n), expected = [Float](repeating: 0, count: m * n)
+                zeros.withUnsafeBufferPointer { zb in
+                    let z = zp ? zb.baseAddress : nil
+                    let packed = PackedInt8Weights(values: w, n: n, k: k, scales: scales, zeros: z)
+                    Int8GEMM.linear(m: m, x: x, weights: packed, y: &got)
+                    Reference.linearInt8(m: m, n: n, k: k, x: x, w: w, scales: scales, zeros: z, y: &expected)
+                }
+                XCTAssertEqual(got.map(\.bitPattern), expected.map(\.bitPattern), "\(isa) m=\(m) n=\(n) k=\(k) zp=\(zp)")
             }
-            XCTAssertEqual(got.map(\.bitPattern), expected.map(\.bitPattern), "m=\(m) n=\(n) k=\(k) zp=\(zp)")
         }
     }
 

@@ -16,6 +16,12 @@ final class QuantMatmulTests: XCTestCase {
                 let x = rng.floats(m * k), w = rng.floats(n * k)
                 let q = try quantized(format, w)
                 var got = [Float](repeating: .nan, count: m * n), viaF32 = got, expected = got
+                for isa in KernelISA.supported where isa != KernelISA.best {
+                    var other = got
+                    try KernelISA.with(isa) { try QuantMatmul.matmul(format: format, m: m, n: n, k: k, x: x, weights: q, y: &other) }
+                    try QuantMatmul.matmul(format: format, m: m, n: n, k: k, x: x, weights: q, y: &got)
+                    assertClose(other, got, rel: 1e-5, scale: Float(k).squareRoot(), "\(format) \(isa) vs \(KernelISA.best)")
+                }
                 try QuantMatmul.matmul(format: format, m: m, n: n, k: k, x: x, weights: q, y: &got)
                 try QuantMatmul.matmulDequantizing(format: format, m: m, n: n, k: k, x: x, weights: q, y: &viaF32)
                 try Reference.matmulQuant(format: format, m: m, n: n, k: k, x: x, weights: q, y: &expected)

@@ -1,4 +1,5 @@
 import XCTest
+import WhittleKernels
 
 /// Deterministic xorshift generator so failures reproduce.
 struct TestRNG {
@@ -30,4 +31,15 @@ func assertClose(_ x: [Float], _ y: [Float], rel tol: Float, scale: Float = 1, _
 /// The directory of committed fixtures, found next to this source file.
 func fixtureURL(_ name: String, file: String = #filePath) -> URL {
     URL(fileURLWithPath: file).deletingLastPathComponent().appendingPathComponent("Fixtures").appendingPathComponent(name)
+}
+
+/// Runs `body` once at every ISA level this CPU supports (scalar, avx2, avx512), restoring the
+/// level afterwards: how the suite covers each kernel path on one machine.
+func forEachISA(_ body: (KernelISA) throws -> Void, file: StaticString = #filePath, line: UInt = #line) rethrows {
+    let saved = KernelISA.active
+    defer { try? KernelISA.force(saved) }
+    for isa in KernelISA.supported {
+        do { try KernelISA.force(isa) } catch { XCTFail("cannot force \(isa): \(error)", file: file, line: line); continue }
+        try body(isa)
+    }
 }

@@ -1,32 +1,72 @@
-// Tiny C layer for the one instruction family Swift cannot reach: AVX-512 VNNI
-// (vpdpbusd, u8 x s8 -> i32) and the byte sign trick around it. Everything else
-// (packing, quantizing, threading, the f32 kernels) lives in Swift (WhittleKernels).
-// Each function has a portable scalar fallback when built without VNNI.
+// The C layer of the kernels: everything that needs a particular x86 vector ISA.
+// Swift has no per-function target attributes, so each ISA's kernels live in their own C file
+// compiled for that ISA only (isa_avx2.c, isa_avx512.c) and the baseline code picks one at run
+// time (dispatch.c). The scalar versions (reference.c) are the specification and the portable path.
+// Block layouts are ggml's (ggml-common.h); the dot products follow ggml-cpu's quants.c.
 #ifndef WHITTLE_CKERNELS_H
 #define WHITTLE_CKERNELS_H
 #include <stdint.h>
 
-/// 1 when this build has VNNI code paths (compiled with -march on a VNNI host).
-int ck_has_vnni(void);
+/// Kernel ISA levels (the values Swift's KernelISA uses).
+enum { CK_ISA_SCALAR = 0, CK_ISA_AVX2 = 1, CK_ISA_AVX512 = 2 };
+
+/// CPU feature bits reported by ck_cpu_features (OS support for the register state included).
+enum {
+    CK_FEAT_AVX2 = 1 << 0, CK_FEAT_FMA = 1 << 1, CK_FEAT_F16C = 1 << 2,
+    CK_FEAT_AVX512F = 1 << 3, CK_FEAT_AVX512BW = 1 << 4, CK_FEAT_AVX512VL = 1 << 5,
+    CK_FEAT_AVX512VNNI = 1 << 6, CK_FEAT_AVXVNNI = 1 << 7, CK_FEAT_AVX512DQ = 1 << 8,
+};
+
+/// The CPU's features (cpuid + xgetbv); 0 on non-x86 builds.
+unsigned ck_cpu_features(void);
+
+/// 1 when this build contains the x86 kernels (0 on arm64 and other targets).
+int ck_has_x86_kernels(void);
+
+/// ggml type id of the activation blocks a weight type's dot product takes: 8 (Q8_0), 9 (Q8_1),
+/// 15 (Q8_K), 0 (plain f32 for f32/f16/bf16 weights), or -1 when the type has no kernel.
+int ck_act_type(int type);
+
+/// Quantizes n floats (a multiple of the block size) to activation blocks: ggml's reference
+/// quantize_row_q8_0/q8_1/q8_K rounding. act 0 copies the floats.
+void ck_quantize_act(int act, const float *x, void *y, long n);
+
+/// One weight row (n elements in `type`) dotted with one activation row in ck_act_type(type).
+float ck_vec_dot(int isa, int type, long n, const void *w, const void *act);
+
+/// y[i*ldy + r] = ck_vec_dot(w row r, act row i) for r in [r0, r1), i in [0, m).
+/// Weight rows are rowBytes apart, activation rows actBytes apart.
+void ck_block_gemm(int isa, int type, long n, const void *w, long rowBytes, long r0, long r1,
+                   const void *act, long actBytes, long m, float *y, long ldy);
+
+/// Widens n f16 (or bf16 when bf16 != 0) values to f32.
+void ck_widen(int isa, int bf16, const uint16_t *src, float *dst, long n);
+
+/// f32 GEMM micro-kernel tile shape for an ISA (rows of packed A, columns of packed B).
+int ck_sgemm_mr(int isa);
+int ck_sgemm_nr(int isa);
+
+/// tile = sum_p a[p*MR + r] * b[p*NR + c]; C[r][c] = tile + beta*C on the rows x cols corner.
+void ck_sgemm_tile(int isa, long kc, const float *a, const float *b, float *c, long ldc,
+                   int rows, int cols, float beta);
+
+/// f32 dot product of n elements.
+float ck_dot_f32(int isa, long n, const float *a, const float *b);
+
+/// y[j] += sum_{p < rows} x[p] * m[p*ld + j] for j < length.
+void ck_axpy_rows(int isa, long rows, long length, const float *m, long ld, const float *x, float *y);
 
 /// Bytes of one packed int8 weight panel row group: 32 output channels x 4 consecutive k.
 #define CK_I8_PANEL_COLS 32
 
-/// C[i][j] = sum_p A[i][p] * B[p][j] as i32, for i < m and panel columns in [panel0, panel1).
-/// A: m rows of u8 (lda bytes apart), kq*4 bytes used per row.
+
+/// C[i][j] = sum_p (A[i][p] - 128) * B[p][j] as i32 (exact), for i < m and panel columns in [panel0, panel1).
+/// A: m rows of u8 = int8 activation + 128 (lda bytes apart), kq*4 bytes used per row; the AVX2 path
+/// needs activations in [-127, 127] (A != 0; callers route -128 to the scalar path).
 /// Bp: packed weights: panel t holds, for q < kq, 32 channels x 4 bytes (channel-major within the 128).
+/// colsum: per-channel sums of the weights, padded with zeros to a multiple of 32 channels.
 /// C: i32, ldc elements per row; only columns < n are written.
-void ck_i8_gemm(long m, long n, long kq, const uint8_t *a, long lda,
-                const int8_t *bp, long panel0, long panel1, int32_t *c, long ldc);
-
-/// Q8_0 weights (rows x nb blocks of 34 bytes, ggml layout) times m activation rows quantized to
-/// Q8_0 and split into |q| (u8), q (i8) and f32 scales (nb per row): y[i*ldy + r] for r in [r0, r1).
-void ck_q8_0_gemm(long r0, long r1, long nb, const uint8_t *w, long m,
-                  const uint8_t *xabs, const int8_t *xq, const float *xd, float *y, long ldy);
-
-/// Q4_0 weights (rows x nb blocks of 18 bytes) times m activation rows quantized to Q8_0:
-/// xq (i8), xd (f32 scale per block) and xs (f32: 8 * d * sum(q) per block, the code offset's share).
-void ck_q4_0_gemm(long r0, long r1, long nb, const uint8_t *w, long m,
-                  const int8_t *xq, const float *xd, const float *xs, float *y, long ldy);
+void ck_i8_gemm(int isa, long m, long n, long kq, const uint8_t *a, long lda, const int8_t *bp,
+                const int32_t *colsum, long panel0, long panel1, int32_t *c, long ldc);
 
 #endif

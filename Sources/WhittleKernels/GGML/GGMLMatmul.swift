@@ -1,18 +1,97 @@
+import CKernels
+
 /// Products of f32 activations with a weight matrix stored in any supported ggml type
 /// (f32, f16, bf16 or a block type): the one entry point transformer layers call.
 public enum GGMLMatmul {
+    /// Below this many multiply-adds a product runs on the calling thread.
+    static let parallelThreshold = 1 << 18
+    /// Weight rows widened to f32 at a time when f16/bf16 batches go through the f32 GEMM.
+    static let widenTile = 64
+
     /// y (m x n) = x (m x k) · Wᵀ, W being n rows of k elements in `type`'s layout at `weights`.
-    /// k must be a multiple of the type's block size.
+    /// k must be a multiple of the type's block size. Block types quantize x once to Q8_0, Q8_1
+    /// or Q8_K (ggml's activation types) and take integer block dot products at the active ISA,
+    /// threaded over weight rows; every x row reuses the quantized activations.
     public static func matmul(_ type: GGMLType, m: Int, n: Int, k: Int, x: UnsafePointer<Float>,
                               weights: UnsafeRawPointer, y: UnsafeMutablePointer<Float>) throws {
         guard type.isSupported else { throw KernelError.unsupportedOption("\(type.upperName) weights are not supported") }
-        guard let rowBytes = type.rowBytes(k) else {
+        guard m >= 0, n >= 0, let rowBytes = type.rowBytes(k) else {
             throw KernelError.notBlockMultiple(format: type.description, length: k, block: type.blockSize)
         }
         if m == 0 || n == 0 { return }
-        // The kernels work replaces this with ISA-dispatched block dot products (x quantized to
-        // Q8_0/Q8_K as ggml does) and the packed f32 GEMM; the reference below is their spec.
-        try referenceRows(type, m: m, n: n, k: k, x: x, weights: weights, rowBytes: rowBytes, y: y)
+        if k == 0 { y.update(repeating: 0, count: m * n); return }
+        let isa = KernelISA.active
+        let actID = ck_act_type(Int32(type.rawValue))
+        guard actID >= 0, let actType = GGMLType(rawValue: UInt32(actID)), let actBytes = actType.rowBytes(k) else {
+            // No dot-product kernel for this type (Q8_K, TQ*, integer types): the reference path.
+            try referenceRows(type, m: m, n: n, k: k, x: x, weights: weights, rowBytes: rowBytes, y: y)
+            return
+        }
+        switch type {
+        case .f32 where m > 1:
+            GEMM.sgemm(m: m, n: n, k: k, a: x, lda: k, b: weights.assumingMemoryBound(to: Float.self), ldb: k,
+                       transB: true, c: y, ldc: n)
+        case .f16 where m >= 4, .bf16 where m >= 4:
+            widenedGEMM(bf16: type == .bf16, m: m, n: n, k: k, x: x, weights: weights, y: y, isa: isa)
+        default:
+            if actType == .f32 {
+                blockRows(type, isa: isa, m: m, n: n, k: k, weights: weights, rowBytes: rowBytes, act: UnsafeRawPointer(x), actBytes: actBytes, y: y)
+                return
+            }
+            let act = UnsafeMutableRawPointer.allocate(byteCount: m * actBytes, alignment: 64)
+            defer { act.deallocate() }
+            for i in 0..<m { ck_quantize_act(actID, x + i * k, act + i * actBytes, k) }
+            blockRows(type, isa: isa, m: m, n: n, k: k, weights: weights, rowBytes: rowBytes, act: UnsafeRawPointer(act), actBytes: actBytes, y: y)
+        }
+    }
+
+    /// The activation block type a weight type's dot product takes (Q8_0, Q8_1, Q8_K, or f32), if it has one.
+    public static func activationType(for type: GGMLType) -> GGMLType? {
+        let id = ck_act_type(Int32(type.rawValue))
+        return id < 0 ? nil : GGMLType(rawValue: UInt32(id))
+    }
+
+    /// One weight row in `type` dotted with one activation row already in `activationType(for: type)`,
+    /// at `isa` (the kernels' building block, exposed so tests can check each level).
+    public static func dot(_ type: GGMLType, isa: KernelISA, k: Int, weights: UnsafeRawPointer, activations: UnsafeRawPointer) -> Float {
+        ck_vec_dot(isa.rawValue, Int32(type.rawValue), k, weights, activations)
+    }
+
+    /// Quantizes k floats to the activation blocks `type`'s dot product takes (ggml's reference rounding).
+    public static func quantizeActivations(for type: GGMLType, _ x: UnsafePointer<Float>, k: Int, into out: UnsafeMutableRawPointer) {
+        ck_quantize_act(ck_act_type(Int32(type.rawValue)), x, out, k)
+    }
+
+    /// Rows of block dot products split over threads; each task covers all m activation rows
+    /// for its weight rows, so a weight row is read from memory once and reused from L1.
+    static func blockRows(_ type: GGMLType, isa: KernelISA, m: Int, n: Int, k: Int, weights: UnsafeRawPointer, rowBytes: Int,
+                          act: UnsafeRawPointer, actBytes: Int, y: UnsafeMutablePointer<Float>) {
+        let tasks = m * n * k < parallelThreshold ? 1 : min(n, KernelThreads.count * 8)
+        KernelThreads.parallelFor(tasks) { t in
+            let lo = n * t / tasks, hi = n * (t + 1) / tasks
+            ck_block_gemm(isa.rawValue, Int32(type.rawValue), k, weights, rowBytes, lo, hi, act, actBytes, m, y, n)
+        }
+    }
+
+    /// f16/bf16 batches: widen 64 weight rows at a time to f32 (F16C) and run the f32 GEMM on them.
+    static func widenedGEMM(bf16: Bool, m: Int, n: Int, k: Int, x: UnsafePointer<Float>, weights: UnsafeRawPointer,
+                            y: UnsafeMutablePointer<Float>, isa: KernelISA) {
+        let tiles = (n + widenTile - 1) / widenTile
+        let tasks = min(tiles, KernelThreads.count)
+        let kernel = GEMMKernel(isa)
+        let halves = weights.assumingMemoryBound(to: UInt16.self)
+        KernelThreads.parallelFor(tasks) { t in
+            withScratch(widenTile * k) { wf in
+                var tile = t
+                while tile < tiles {
+                    let r0 = tile * widenTile, rows = min(widenTile, n - r0)
+                    ck_widen(isa.rawValue, bf16 ? 1 : 0, halves + r0 * k, wf, rows * k)
+                    GEMM.blocked(m: m, n: rows, k: k, a: x, lda: k, transA: false, b: wf, ldb: k, transB: true,
+                                 c: y + r0, ldc: n, beta: 0, kernel: kernel)
+                    tile += tasks
+                }
+            }
+        }
     }
 
     /// The reference: decode each weight row to f32 and take f32 dot products with every x row.

@@ -52,7 +52,43 @@ public enum GGMLType: UInt32, CaseIterable, Sendable, CustomStringConvertible {
     }
 
     /// ggml's lower-case name ("q4_K", "iq4_nl", "bf16").
-    public var description: String { "\(self)" }
+    public var description: String {
+        // Spelled out: "\(self)" would call this getter again (the type is CustomStringConvertible).
+        switch self {
+        case .f32: return "f32"
+        case .f16: return "f16"
+        case .q4_0: return "q4_0"
+        case .q4_1: return "q4_1"
+        case .q5_0: return "q5_0"
+        case .q5_1: return "q5_1"
+        case .q8_0: return "q8_0"
+        case .q8_1: return "q8_1"
+        case .q2_K: return "q2_K"
+        case .q3_K: return "q3_K"
+        case .q4_K: return "q4_K"
+        case .q5_K: return "q5_K"
+        case .q6_K: return "q6_K"
+        case .q8_K: return "q8_K"
+        case .iq2_xxs: return "iq2_xxs"
+        case .iq2_xs: return "iq2_xs"
+        case .iq3_xxs: return "iq3_xxs"
+        case .iq1_s: return "iq1_s"
+        case .iq4_nl: return "iq4_nl"
+        case .iq3_s: return "iq3_s"
+        case .iq2_s: return "iq2_s"
+        case .iq4_xs: return "iq4_xs"
+        case .i8: return "i8"
+        case .i16: return "i16"
+        case .i32: return "i32"
+        case .i64: return "i64"
+        case .f64: return "f64"
+        case .iq1_m: return "iq1_m"
+        case .bf16: return "bf16"
+        case .tq1_0: return "tq1_0"
+        case .tq2_0: return "tq2_0"
+        case .mxfp4: return "mxfp4"
+        }
+    }
 
     /// ggml's name as printed by llama.cpp tools (upper case: "Q4_K", "IQ4_NL", "BF16").
     public var upperName: String { description.uppercased() }

@@ -27,14 +27,16 @@ public enum GEMM {
             return
         }
         let threads = m * n * k < parallelThreshold ? 1 : KernelThreads.count
+        let kernel = GEMMKernel(KernelISA.active)
         if threads == 1 {
-            blocked(m: m, n: n, k: k, a: a, lda: lda, transA: transA, b: b, ldb: ldb, transB: transB, c: c, ldc: ldc, beta: beta)
+            blocked(m: m, n: n, k: k, a: a, lda: lda, transA: transA, b: b, ldb: ldb, transB: transB, c: c, ldc: ldc, beta: beta,
+                    kernel: kernel)
             return
         }
         // Split the larger output side into one slab per thread; each slab is an independent GEMM
         // with its own packing buffers, so threads share nothing but read-only A and B.
         let splitColumns = n >= m
-        let unit = splitColumns ? GEMMKernel.nr : GEMMKernel.mr
+        let unit = splitColumns ? kernel.nr : kernel.mr
         let extent = splitColumns ? n : m
         let units = (extent + unit - 1) / unit
         let chunks = min(threads, units)
@@ -44,11 +46,11 @@ public enum GEMM {
             if splitColumns {
                 let bOff = transB ? lo * ldb : lo
                 blocked(m: m, n: hi - lo, k: k, a: a, lda: lda, transA: transA, b: b + bOff, ldb: ldb, transB: transB,
-                        c: c + lo, ldc: ldc, beta: beta)
+                        c: c + lo, ldc: ldc, beta: beta, kernel: kernel)
             } else {
                 let aOff = transA ? lo : lo * lda
                 blocked(m: hi - lo, n: n, k: k, a: a + aOff, lda: lda, transA: transA, b: b, ldb: ldb, transB: transB,
-                        c: c + lo * ldc, ldc: ldc, beta: beta)
+                        c: c + lo * ldc, ldc: ldc, beta: beta, kernel: kernel)
             }
         }
     }
@@ -58,9 +60,9 @@ public enum GEMM {
         m: Int, n: Int, k: Int,
         a: UnsafePointer<Float>, lda: Int, transA: Bool,
         b: UnsafePointer<Float>, ldb: Int, transB: Bool,
-        c: UnsafeMutablePointer<Float>, ldc: Int, beta: Float
+        c: UnsafeMutablePointer<Float>, ldc: Int, beta: Float, kernel: GEMMKernel = GEMMKernel(KernelISA.active)
     ) {
-        let mr = GEMMKernel.mr, nr = GEMMKernel.nr
+        let mr = kernel.mr, nr = kernel.nr
         let ncPad = (min(nc, n) + nr - 1) / nr * nr
         let mcPad = (min(mc, m) + mr - 1) / mr * mr
         let kcMax = min(kc, k)
@@ -73,18 +75,18 @@ public enum GEMM {
                     while pc < k {
                         let kcb = min(kc, k - pc)
                         let blockBeta: Float = pc == 0 ? beta : 1
-                        GEMMPack.packB(b, ldb: ldb, transB: transB, p0: pc, kc: kcb, j0: jc, nc: ncb, into: packedB)
+                        GEMMPack.packB(b, ldb: ldb, transB: transB, p0: pc, kc: kcb, j0: jc, nc: ncb, nr: nr, into: packedB)
                         var ic = 0
                         while ic < m {
                             let mcb = min(mc, m - ic)
-                            GEMMPack.packA(a, lda: lda, transA: transA, i0: ic, mc: mcb, p0: pc, kc: kcb, into: packedA)
+                            GEMMPack.packA(a, lda: lda, transA: transA, i0: ic, mc: mcb, p0: pc, kc: kcb, mr: mr, into: packedA)
                             var ir = 0
                             while ir < mcb {
                                 let rows = min(mr, mcb - ir)
                                 let ap = packedA + ir * kcb
                                 var jr = 0
                                 while jr < ncb {
-                                    GEMMKernel.run(kc: kcb, a: ap, b: packedB + jr * kcb,
+                                    kernel.run(kc: kcb, a: ap, b: packedB + jr * kcb,
                                                    c: c + (ic + ir) * ldc + jc + jr, ldc: ldc,
                                                    rows: rows, cols: min(nr, ncb - jr), beta: blockBeta)
                                     jr += nr

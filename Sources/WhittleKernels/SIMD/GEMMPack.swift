@@ -4,8 +4,7 @@ enum GEMMPack {
     /// Packs rows i0..<i0+mc, columns p0..<p0+kc of op(A) into MR-row strips:
     /// strip s holds, for each p, the MR values op(A)[i0+s*MR+r][p0+p].
     static func packA(_ a: UnsafePointer<Float>, lda: Int, transA: Bool,
-                      i0: Int, mc: Int, p0: Int, kc: Int, into dst: UnsafeMutablePointer<Float>) {
-        let mr = GEMMKernel.mr
+                      i0: Int, mc: Int, p0: Int, kc: Int, mr: Int, into dst: UnsafeMutablePointer<Float>) {
         var d = dst
         var i = 0
         while i < mc {
@@ -36,8 +35,7 @@ enum GEMMPack {
     /// Packs rows p0..<p0+kc, columns j0..<j0+nc of op(B) into NR-column strips:
     /// strip s holds, for each p, the NR values op(B)[p0+p][j0+s*NR+c].
     static func packB(_ b: UnsafePointer<Float>, ldb: Int, transB: Bool,
-                      p0: Int, kc: Int, j0: Int, nc: Int, into dst: UnsafeMutablePointer<Float>) {
-        let nr = GEMMKernel.nr
+                      p0: Int, kc: Int, j0: Int, nc: Int, nr: Int, into dst: UnsafeMutablePointer<Float>) {
         var d = dst
         var j = 0
         while j < nc {
@@ -55,8 +53,8 @@ enum GEMMPack {
             } else if cols == nr {
                 for p in 0..<kc {
                     let src = b + (p0 + p) * ldb + j0 + j
-                    store16(load16(src), d + p * nr)
-                    store16(load16(src + 16), d + p * nr + 16)
+                    var c = 0
+                    while c < nr { store16(load16(src + c), d + p * nr + c); c += 16 }
                 }
             } else {
                 for p in 0..<kc {

@@ -15,7 +15,7 @@ public final class PackedInt8Weights: @unchecked Sendable {
     public let scales: [Float]
     /// Per-channel zero points (all 0 for symmetric weights).
     public let zeros: [Int32]
-    /// Sum of each channel's int8 values, for the +128 activation offset.
+    /// Sum of each channel's int8 values (zero-padded to whole panels), for the +128 activation offset.
     let columnSums: [Int32]
     let packed: UnsafeMutableRawPointer
 
@@ -30,7 +30,7 @@ public final class PackedInt8Weights: @unchecked Sendable {
         packed = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
         packed.initializeMemory(as: Int8.self, repeating: 0, count: bytes)
         let dst = packed.assumingMemoryBound(to: Int8.self)
-        var sums = [Int32](repeating: 0, count: n)
+        var sums = [Int32](repeating: 0, count: panels * 32)
         for j in 0..<n {
             let panel = j / 32, col = j % 32
             var s: Int32 = 0
@@ -50,7 +50,7 @@ public final class PackedInt8Weights: @unchecked Sendable {
     public var weightBytes: Int { n * k + n * 4 }
 }
 
-/// Int8 matrix products with i32 accumulation (AVX-512 VNNI `vpdpbusd` when available).
+/// Int8 matrix products with i32 accumulation (AVX-512 VNNI `vpdpbusd`, AVX2 `vpmaddubsw`, or scalar).
 public enum Int8GEMM {
     /// out[i][j] = sum_p x[i][p] * w[j][p] exactly, for int8 activations x (m x k, row stride ldx).
     public static func matmulI32(m: Int, x: UnsafePointer<Int8>, ldx: Int, weights w: PackedInt8Weights,
@@ -60,9 +60,17 @@ public enum Int8GEMM {
         withBytes(m * lda) { a in
             // u8 = i8 + 128 (the top bit flipped); padding is 128, which stands for 0.
             a.initialize(repeating: 128, count: m * lda)
-            for i in 0..<m { for p in 0..<w.k { a[i * lda + p] = UInt8(bitPattern: x[i * ldx + p]) ^ 0x80 } }
-            run(m: m, a: a, lda: lda, w: w, out: out)
-            for i in 0..<m { for j in 0..<w.n { out[i * w.n + j] -= 128 * w.columnSums[j] } }
+            var hasMinus128 = false
+            for i in 0..<m {
+                for p in 0..<w.k {
+                    a[i * lda + p] = UInt8(bitPattern: x[i * ldx + p]) ^ 0x80
+                    hasMinus128 = hasMinus128 || x[i * ldx + p] == -128
+                }
+            }
+            // The AVX2 kernel signs the activations onto the weights, which needs them in [-127, 127].
+            var isa = KernelISA.active
+            if isa == .avx2 && hasMinus128 { isa = .scalar }
+            run(m: m, a: a, lda: lda, w: w, out: out, isa: isa)
         }
     }
 
@@ -82,29 +90,29 @@ public enum Int8GEMM {
             // The i32 sums land in y's own bytes and are turned into floats in place, panel by panel,
             // while they are still in cache.
             let raw = UnsafeMutableRawPointer(y)
-            w.columnSums.withUnsafeBufferPointer { cs in w.zeros.withUnsafeBufferPointer { zs in w.scales.withUnsafeBufferPointer { ss in
-                let cs = cs.baseAddress!, zs = zs.baseAddress!, ss = ss.baseAddress!
-                run(m: m, a: a, lda: lda, w: w, out: raw.assumingMemoryBound(to: Int32.self)) { j0, j1 in
+            w.zeros.withUnsafeBufferPointer { zs in w.scales.withUnsafeBufferPointer { ss in
+                let zs = zs.baseAddress!, ss = ss.baseAddress!
+                run(m: m, a: a, lda: lda, w: w, out: raw.assumingMemoryBound(to: Int32.self), isa: KernelISA.active) { j0, j1 in
                     for i in 0..<m {
                         let rs = rowSums[i], s = sx[i]
                         var j = j0
                         while j + 16 <= j1 {
                             let acc = raw.loadUnaligned(fromByteOffset: (i * n + j) * 4, as: SIMD16<Int32>.self)
                             let zv = UnsafeRawPointer(zs + j).loadUnaligned(as: SIMD16<Int32>.self)
-                            let exact = acc &- 128 &* UnsafeRawPointer(cs + j).loadUnaligned(as: SIMD16<Int32>.self) &- zv &* rs
+                            let exact = acc &- zv &* rs
                             let out = toFloat(exact) * (SIMD16<Float>(repeating: s) * load16(ss + j))
                             raw.storeBytes(of: out, toByteOffset: (i * n + j) * 4, as: SIMD16<Float>.self)
                             j += 16
                         }
                         while j < j1 {
                             let acc = raw.load(fromByteOffset: (i * n + j) * 4, as: Int32.self)
-                            let exact = acc - 128 * cs[j] - zs[j] * rs
+                            let exact = acc - zs[j] * rs
                             raw.storeBytes(of: Float(exact) * (s * ss[j]), toByteOffset: (i * n + j) * 4, as: Float.self)
                             j += 1
                         }
                     }
                 }
-            } } }
+            } }
         }
     }
 
@@ -139,17 +147,18 @@ public enum Int8GEMM {
     /// Splits the panels over threads; each call covers all m rows for its panels, then runs
     /// `finish(firstColumn, endColumn)` on the columns it produced.
     static func run(m: Int, a: UnsafePointer<UInt8>, lda: Int, w: PackedInt8Weights, out: UnsafeMutablePointer<Int32>,
-                    finish: ((Int, Int) -> Void)? = nil) {
+                    isa: KernelISA, finish: ((Int, Int) -> Void)? = nil) {
         let work = m * w.n * w.kq * 4
         let tasks = work < 1 << 20 ? 1 : min(w.panels, KernelThreads.count * 4)
         let panelBase = UnsafePointer(w.packed.assumingMemoryBound(to: Int8.self))
-        KernelThreads.parallelFor(tasks) { t in
-            // Pairs of panels stay together so the GEMV path keeps its two-panel inner loop.
-            let pairs = (w.panels + 1) / 2
-            let lo = min(w.panels, pairs * t / tasks * 2), hi = min(w.panels, pairs * (t + 1) / tasks * 2)
-            if lo < hi {
-                ck_i8_gemm(m, w.n, w.kq, a, lda, panelBase, lo, hi, out, w.n)
-                finish?(lo * 32, min(w.n, hi * 32))
+        w.columnSums.withUnsafeBufferPointer { cs in
+            let cs = cs.baseAddress!
+            KernelThreads.parallelFor(tasks) { t in
+                let lo = w.panels * t / tasks, hi = w.panels * (t + 1) / tasks
+                if lo < hi {
+                    ck_i8_gemm(isa.rawValue, m, w.n, w.kq, a, lda, panelBase, cs, lo, hi, out, w.n)
+                    finish?(lo * 32, min(w.n, hi * 32))
+                }
             }
         }
     }
@@ -161,5 +170,5 @@ public enum Int8GEMM {
     }
 }
 
-/// True when this build runs the VNNI (`vpdpbusd`) int8 paths rather than the scalar fallback.
-public let hasVNNI: Bool = ck_has_vnni() != 0
+/// True when the kernels run the AVX-512 VNNI (`vpdpbusd`) paths at the active ISA level.
+public var hasVNNI: Bool { KernelISA.active == .avx512 }

@@ -1,43 +1,11 @@
-import CKernels
-
 /// Products of f32 activations with Q8_0/Q4_0 weight matrices (n rows of k/32 ggml blocks).
 public enum QuantMatmul {
     /// y (m x n) = x (m x k) · Wᵀ with x quantized to Q8_0 blocks first and integer block dot
-    /// products (VNNI), as ggml does. k must be a multiple of 32.
+    /// products at the active ISA, as ggml does (GGMLMatmul). k must be a multiple of 32.
     public static func matmul(format: QuantFormat, m: Int, n: Int, k: Int, x: UnsafePointer<Float>,
                               weights: UnsafeRawPointer, y: UnsafeMutablePointer<Float>) throws {
         guard k % 32 == 0 else { throw KernelError.notBlockMultiple(format: "\(format)", length: k, block: 32) }
-        if m == 0 || n == 0 { return }
-        let nb = k / 32
-        let xq = UnsafeMutablePointer<Int8>.allocate(capacity: max(m * k, 1)), xabs = UnsafeMutablePointer<UInt8>.allocate(capacity: max(m * k, 1))
-        let xd = UnsafeMutablePointer<Float>.allocate(capacity: max(m * nb, 1)), xs = UnsafeMutablePointer<Float>.allocate(capacity: max(m * nb, 1))
-        defer { xq.deallocate(); xabs.deallocate(); xd.deallocate(); xs.deallocate() }
-        withUnsafeTemporaryAllocation(byteCount: 34, alignment: 16) { blk in
-            let raw = blk.baseAddress!
-            for b in 0..<m * nb {
-                Quantize.q8_0Block(x + b * 32, raw)
-                let d = Half.float(UInt16(littleEndian: raw.loadUnaligned(as: UInt16.self)))
-                xd[b] = d
-                var s: Int32 = 0
-                for l in 0..<32 {
-                    let q = raw.load(fromByteOffset: 2 + l, as: Int8.self)
-                    xq[b * 32 + l] = q
-                    xabs[b * 32 + l] = UInt8(q.magnitude)
-                    s += Int32(q)
-                }
-                xs[b] = 8 * d * Float(s)
-            }
-        }
-        let bytes = weights.assumingMemoryBound(to: UInt8.self)
-        let tasks = m * n * k < 1 << 18 ? 1 : min(n, KernelThreads.count * 8)
-        KernelThreads.parallelFor(tasks) { t in
-            let lo = n * t / tasks, hi = n * (t + 1) / tasks
-            if format == .q8_0 {
-                ck_q8_0_gemm(lo, hi, nb, bytes, m, xabs, xq, xd, y, n)
-            } else {
-                ck_q4_0_gemm(lo, hi, nb, bytes, m, xq, xd, xs, y, n)
-            }
-        }
+        try GGMLMatmul.matmul(format == .q8_0 ? .q8_0 : .q4_0, m: m, n: n, k: k, x: x, weights: weights, y: y)
     }
 
     /// The alternative: dequantize 64 weight rows at a time to f32 and run the f32 GEMM on them.

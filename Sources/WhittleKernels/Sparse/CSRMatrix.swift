@@ -65,7 +65,8 @@ public enum Sparse {
                     while j + 16 <= n {
                         var acc = SIMD16<Float>()
                         for p in Int(rs[i])..<Int(rs[i + 1]) {
-                            acc = acc.addingProduct(SIMD16(repeating: vs[p]), load16(b + Int(cs[p]) * ldb + j))
+                            // Multiply then add: a fused addingProduct would be a libm call per lane at the baseline ISA.
+                            acc += SIMD16(repeating: vs[p]) * load16(b + Int(cs[p]) * ldb + j)
                         }
                         store16(acc, crow + j)
                         j += 16

@@ -1,0 +1,45 @@
+// Entry points: route each call to the kernels of the ISA level the caller chose (Swift's
+// KernelISA validates the level against the CPU once). Built for the baseline target.
+#include "ckernels.h"
+#include "blocks.h"
+#include "internal.h"
+
+#if defined(__x86_64__) || defined(__i386__)
+#define PICK(isa, name) ((isa) == CK_ISA_AVX512 ? ck_avx512_##name : (isa) == CK_ISA_AVX2 ? ck_avx2_##name : ck_scalar_##name)
+#else
+#define PICK(isa, name) ck_scalar_##name
+#endif
+
+float ck_vec_dot(int isa, int type, long n, const void *w, const void *act) {
+    ck_dot_fn f = PICK(isa, dot_fn)(type);
+    return f ? f(n, w, act) : 0;
+}
+
+void ck_block_gemm(int isa, int type, long n, const void *w, long rowBytes, long r0, long r1,
+                   const void *act, long actBytes, long m, float *y, long ldy) {
+    ck_dot_fn f = PICK(isa, dot_fn)(type);
+    if (!f) return;
+    const char *wb = w, *ab = act;
+    for (long r = r0; r < r1; r++)
+        for (long i = 0; i < m; i++) y[i * ldy + r] = f(n, wb + r * rowBytes, ab + i * actBytes);
+}
+
+void ck_widen(int isa, int bf16, const uint16_t *src, float *dst, long n) { PICK(isa, widen)(bf16, src, dst, n); }
+
+int ck_sgemm_mr(int isa) { return isa == CK_ISA_AVX512 ? 8 : 6; }
+int ck_sgemm_nr(int isa) { return isa == CK_ISA_AVX512 ? 32 : 16; }
+
+void ck_sgemm_tile(int isa, long kc, const float *a, const float *b, float *c, long ldc, int rows, int cols, float beta) {
+    PICK(isa, sgemm_tile)(kc, a, b, c, ldc, rows, cols, beta);
+}
+
+float ck_dot_f32(int isa, long n, const float *a, const float *b) { return PICK(isa, dot_f32)(n, a, b); }
+
+void ck_axpy_rows(int isa, long rows, long length, const float *m, long ld, const float *x, float *y) {
+    PICK(isa, axpy_rows)(rows, length, m, ld, x, y);
+}
+
+void ck_i8_gemm(int isa, long m, long n, long kq, const uint8_t *a, long lda, const int8_t *bp,
+                const int32_t *colsum, long panel0, long panel1, int32_t *c, long ldc) {
+    PICK(isa, i8_gemm)(m, n, kq, a, lda, bp, colsum, panel0, panel1, c, ldc);
+}

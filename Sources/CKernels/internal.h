@@ -1,0 +1,21 @@
+// Declarations shared between the per-ISA files and the dispatcher (not part of the module's API).
+#ifndef WHITTLE_CK_INTERNAL_H
+#define WHITTLE_CK_INTERNAL_H
+#include <stdint.h>
+
+/// A weight row dotted with an activation row (n elements).
+typedef float (*ck_dot_fn)(long n, const void *w, const void *act);
+
+#define CK_ISA_FUNCTIONS(P) \
+    ck_dot_fn P##_dot_fn(int type); \
+    void P##_widen(int bf16, const uint16_t *src, float *dst, long n); \
+    void P##_sgemm_tile(long kc, const float *a, const float *b, float *c, long ldc, int rows, int cols, float beta); \
+    float P##_dot_f32(long n, const float *a, const float *b); \
+    void P##_axpy_rows(long rows, long length, const float *m, long ld, const float *x, float *y); \
+    void P##_i8_gemm(long m, long n, long kq, const uint8_t *a, long lda, const int8_t *bp, const int32_t *colsum, long panel0, long panel1, int32_t *c, long ldc);
+
+CK_ISA_FUNCTIONS(ck_scalar)
+CK_ISA_FUNCTIONS(ck_avx2)
+CK_ISA_FUNCTIONS(ck_avx512)
+
+#endif

@@ -1,0 +1,740 @@
+// The x86 SIMD kernels, written once and compiled twice: by isa_avx2.c for AVX2+FMA+F16C, and by
+// isa_avx512.c for AVX-512 (F/BW/VL/VNNI), which switches the u8 x s8 dot products to vpdpbusd and
+// the float loops to zmm. Include only from those two files, after their target pragma.
+// The block dot products follow ggml-cpu/arch/x86/quants.c (MIT, the ggml authors).
+#include <immintrin.h>
+#include "blocks.h"
+#include "internal.h"
+
+#define CK_CAT2(a, b) a##b
+#define CK_CAT(a, b) CK_CAT2(a, b)
+#define FN(name) CK_CAT(CK_PREFIX, name)
+#define MM256_SET_M128I(a, b) _mm256_insertf128_si256(_mm256_castsi128_si256(b), (a), 1)
+#define HF(x) _cvtsh_ss(x)
+
+static inline float hsum_float_8(const __m256 x) {
+    __m128 res = _mm256_extractf128_ps(x, 1);
+    res = _mm_add_ps(res, _mm256_castps256_ps128(x));
+    res = _mm_add_ps(res, _mm_movehl_ps(res, res));
+    res = _mm_add_ss(res, _mm_movehdup_ps(res));
+    return _mm_cvtss_f32(res);
+}
+
+/* 32 bits to 32 bytes of 0x00 / 0xFF. */
+static inline __m256i bytes_from_bits_32(const uint8_t *x) {
+    uint32_t x32;
+    memcpy(&x32, x, sizeof(uint32_t));
+    const __m256i shuf_mask = _mm256_set_epi64x(0x0303030303030303, 0x0202020202020202, 0x0101010101010101, 0x0000000000000000);
+    __m256i bytes = _mm256_shuffle_epi8(_mm256_set1_epi32((int)x32), shuf_mask);
+    const __m256i bit_mask = _mm256_set1_epi64x(0x7fbfdfeff7fbfdfe);
+    bytes = _mm256_or_si256(bytes, bit_mask);
+    return _mm256_cmpeq_epi8(bytes, _mm256_set1_epi64x(-1));
+}
+
+/* 16 bytes of nibbles to 32 bytes in [0, 15]: low nibbles first, then high nibbles. */
+static inline __m256i bytes_from_nibbles_32(const uint8_t *rsi) {
+    const __m128i tmp = _mm_loadu_si128((const __m128i *)rsi);
+    const __m256i bytes = MM256_SET_M128I(_mm_srli_epi16(tmp, 4), tmp);
+    return _mm256_and_si256(_mm256_set1_epi8(0xF), bytes);
+}
+
+/* u8 x s8 products summed in groups of 4 to i32 (vpdpbusd, or vpmaddubsw + vpmaddwd). */
+static inline __m256i dot_us8(const __m256i ax, const __m256i sy) {
+#if CK_VNNI
+    return _mm256_dpbusd_epi32(_mm256_setzero_si256(), ax, sy);
+#else
+    return _mm256_madd_epi16(_mm256_set1_epi16(1), _mm256_maddubs_epi16(ax, sy));
+#endif
+}
+
+static inline __m256 mul_sum_us8_pairs_float(const __m256i ax, const __m256i sy) {
+    return _mm256_cvtepi32_ps(dot_us8(ax, sy));
+}
+
+/* s8 x s8 products (x may be -128, y must be in [-127, 127]) summed in groups of 4, as floats. */
+static inline __m256 mul_sum_i8_pairs_float(const __m256i x, const __m256i y) {
+    const __m256i ax = _mm256_sign_epi8(x, x);
+    const __m256i sy = _mm256_sign_epi8(y, x);
+    return mul_sum_us8_pairs_float(ax, sy);
+}
+
+static inline __m256i mul_add_epi8(const __m256i x, const __m256i y) {
+    const __m256i ax = _mm256_sign_epi8(x, x);
+    const __m256i sy = _mm256_sign_epi8(y, x);
+    return _mm256_maddubs_epi16(ax, sy);
+}
+
+static inline __m256i get_scale_shuffle_q3k(int i) {
+    static const uint8_t k_shuffle[128] = {
+         0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1,     2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3,
+         4, 5, 4, 5, 4, 5, 4, 5, 4, 5, 4, 5, 4, 5, 4, 5,     6, 7, 6, 7, 6, 7, 6, 7, 6, 7, 6, 7, 6, 7, 6, 7,
+         8, 9, 8, 9, 8, 9, 8, 9, 8, 9, 8, 9, 8, 9, 8, 9,    10,11,10,11,10,11,10,11,10,11,10,11,10,11,10,11,
+        12,13,12,13,12,13,12,13,12,13,12,13,12,13,12,13,    14,15,14,15,14,15,14,15,14,15,14,15,14,15,14,15,
+    };
+    return _mm256_loadu_si256((const __m256i *)k_shuffle + i);
+}
+
+static inline __m256i get_scale_shuffle_k4(int i) {
+    static const uint8_t k_shuffle[256] = {
+         0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1,
+         2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3,
+         4, 5, 4, 5, 4, 5, 4, 5, 4, 5, 4, 5, 4, 5, 4, 5, 4, 5, 4, 5, 4, 5, 4, 5, 4, 5, 4, 5, 4, 5, 4, 5,
+         6, 7, 6, 7, 6, 7, 6, 7, 6, 7, 6, 7, 6, 7, 6, 7, 6, 7, 6, 7, 6, 7, 6, 7, 6, 7, 6, 7, 6, 7, 6, 7,
+         8, 9, 8, 9, 8, 9, 8, 9, 8, 9, 8, 9, 8, 9, 8, 9, 8, 9, 8, 9, 8, 9, 8, 9, 8, 9, 8, 9, 8, 9, 8, 9,
+        10,11,10,11,10,11,10,11,10,11,10,11,10,11,10,11,10,11,10,11,10,11,10,11,10,11,10,11,10,11,10,11,
+        12,13,12,13,12,13,12,13,12,13,12,13,12,13,12,13,12,13,12,13,12,13,12,13,12,13,12,13,12,13,12,13,
+        14,15,14,15,14,15,14,15,14,15,14,15,14,15,14,15,14,15,14,15,14,15,14,15,14,15,14,15,14,15,14,15
+    };
+    return _mm256_loadu_si256((const __m256i *)k_shuffle + i);
+}
+
+static inline __m128i get_scale_shuffle(int i) {
+    static const uint8_t k_shuffle[128] = {
+         0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1,   2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3,
+         4, 4, 4, 4, 4, 4, 4, 4, 5, 5, 5, 5, 5, 5, 5, 5,   6, 6, 6, 6, 6, 6, 6, 6, 7, 7, 7, 7, 7, 7, 7, 7,
+         8, 8, 8, 8, 8, 8, 8, 8, 9, 9, 9, 9, 9, 9, 9, 9,  10,10,10,10,10,10,10,10, 11,11,11,11,11,11,11,11,
+        12,12,12,12,12,12,12,12, 13,13,13,13,13,13,13,13, 14,14,14,14,14,14,14,14, 15,15,15,15,15,15,15,15
+    };
+    return _mm_loadu_si128((const __m128i *)k_shuffle + i);
+}
+
+/* ---------------- 32-element blocks against Q8_0 / Q8_1 ---------------- */
+
+static float dot_q4_0(long n, const void *vx, const void *vy) {
+    const blk_q4_0 *x = vx; const blk_q8_0 *y = vy;
+    const long nb = n / QK;
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+    const __m256i off = _mm256_set1_epi8(8);
+    long ib = 0;
+    for (; ib + 2 <= nb; ib += 2) {
+        const __m256i qx0 = _mm256_sub_epi8(bytes_from_nibbles_32(x[ib].qs), off);
+        const __m256i qx1 = _mm256_sub_epi8(bytes_from_nibbles_32(x[ib + 1].qs), off);
+        const __m256 q0 = mul_sum_i8_pairs_float(qx0, _mm256_loadu_si256((const __m256i *)y[ib].qs));
+        const __m256 q1 = mul_sum_i8_pairs_float(qx1, _mm256_loadu_si256((const __m256i *)y[ib + 1].qs));
+        acc0 = _mm256_fmadd_ps(_mm256_set1_ps(HF(x[ib].d) * HF(y[ib].d)), q0, acc0);
+        acc1 = _mm256_fmadd_ps(_mm256_set1_ps(HF(x[ib + 1].d) * HF(y[ib + 1].d)), q1, acc1);
+    }
+    for (; ib < nb; ib++) {
+        const __m256i qx = _mm256_sub_epi8(bytes_from_nibbles_32(x[ib].qs), off);
+        const __m256 q = mul_sum_i8_pairs_float(qx, _mm256_loadu_si256((const __m256i *)y[ib].qs));
+        acc0 = _mm256_fmadd_ps(_mm256_set1_ps(HF(x[ib].d) * HF(y[ib].d)), q, acc0);
+    }
+    return hsum_float_8(_mm256_add_ps(acc0, acc1));
+}
+
+static float dot_q4_1(long n, const void *vx, const void *vy) {
+    const blk_q4_1 *x = vx; const blk_q8_1 *y = vy;
+    __m256 acc = _mm256_setzero_ps();
+    float summs = 0;
+    for (long ib = 0; ib < n / QK; ib++) {
+        summs += HF(x[ib].m) * HF(y[ib].s);
+        const __m256i qx = bytes_from_nibbles_32(x[ib].qs);
+        const __m256i qy = _mm256_loadu_si256((const __m256i *)y[ib].qs);
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(HF(x[ib].d) * HF(y[ib].d)), mul_sum_us8_pairs_float(qx, qy), acc);
+    }
+    return hsum_float_8(acc) + summs;
+}
+
+static float dot_q5_0(long n, const void *vx, const void *vy) {
+    const blk_q5_0 *x = vx; const blk_q8_0 *y = vy;
+    __m256 acc = _mm256_setzero_ps();
+    for (long ib = 0; ib < n / QK; ib++) {
+        __m256i qx = bytes_from_nibbles_32(x[ib].qs);
+        __m256i bxhi = bytes_from_bits_32(x[ib].qh);
+        bxhi = _mm256_andnot_si256(bxhi, _mm256_set1_epi8((char)0xF0));
+        qx = _mm256_or_si256(qx, bxhi);
+        const __m256 q = mul_sum_i8_pairs_float(qx, _mm256_loadu_si256((const __m256i *)y[ib].qs));
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(HF(x[ib].d) * HF(y[ib].d)), q, acc);
+    }
+    return hsum_float_8(acc);
+}
+
+static float dot_q5_1(long n, const void *vx, const void *vy) {
+    const blk_q5_1 *x = vx; const blk_q8_1 *y = vy;
+    __m256 acc = _mm256_setzero_ps();
+    float summs = 0;
+    for (long ib = 0; ib < n / QK; ib++) {
+        summs += HF(x[ib].m) * HF(y[ib].s);
+        __m256i qx = bytes_from_nibbles_32(x[ib].qs);
+        __m256i bxhi = bytes_from_bits_32(x[ib].qh);
+        bxhi = _mm256_and_si256(bxhi, _mm256_set1_epi8(0x10));
+        qx = _mm256_or_si256(qx, bxhi);
+        const __m256 q = mul_sum_us8_pairs_float(qx, _mm256_loadu_si256((const __m256i *)y[ib].qs));
+        acc = _mm256_fmadd_ps(q, _mm256_set1_ps(HF(x[ib].d) * HF(y[ib].d)), acc);
+    }
+    return hsum_float_8(acc) + summs;
+}
+
+static float dot_q8_0(long n, const void *vx, const void *vy) {
+    const blk_q8_0 *x = vx; const blk_q8_0 *y = vy;
+    const long nb = n / QK;
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+    long ib = 0;
+    for (; ib + 2 <= nb; ib += 2) {
+        const __m256 q0 = mul_sum_i8_pairs_float(_mm256_loadu_si256((const __m256i *)x[ib].qs), _mm256_loadu_si256((const __m256i *)y[ib].qs));
+        const __m256 q1 = mul_sum_i8_pairs_float(_mm256_loadu_si256((const __m256i *)x[ib + 1].qs), _mm256_loadu_si256((const __m256i *)y[ib + 1].qs));
+        acc0 = _mm256_fmadd_ps(_mm256_set1_ps(HF(x[ib].d) * HF(y[ib].d)), q0, acc0);
+        acc1 = _mm256_fmadd_ps(_mm256_set1_ps(HF(x[ib + 1].d) * HF(y[ib + 1].d)), q1, acc1);
+    }
+    for (; ib < nb; ib++) {
+        const __m256 q = mul_sum_i8_pairs_float(_mm256_loadu_si256((const __m256i *)x[ib].qs), _mm256_loadu_si256((const __m256i *)y[ib].qs));
+        acc0 = _mm256_fmadd_ps(_mm256_set1_ps(HF(x[ib].d) * HF(y[ib].d)), q, acc0);
+    }
+    return hsum_float_8(_mm256_add_ps(acc0, acc1));
+}
+
+static float dot_iq4_nl(long n, const void *vx, const void *vy) {
+    const blk_iq4_nl *x = vx; const blk_q8_0 *y = vy;
+    const long nb = n / QK;
+    const __m128i values128 = _mm_loadu_si128((const __m128i *)ck_kvalues_iq4nl);
+    const __m128i m4b = _mm_set1_epi8(0x0f);
+    __m256 accum1 = _mm256_setzero_ps(), accum2 = _mm256_setzero_ps();
+    long ib = 0;
+    for (; ib < nb; ib++) {
+        const __m128i q4bits = _mm_loadu_si128((const __m128i *)x[ib].qs);
+        const __m256i q4b = MM256_SET_M128I(_mm_shuffle_epi8(values128, _mm_and_si128(_mm_srli_epi16(q4bits, 4), m4b)),
+                                            _mm_shuffle_epi8(values128, _mm_and_si128(q4bits, m4b)));
+        const __m256 p = mul_sum_i8_pairs_float(q4b, _mm256_loadu_si256((const __m256i *)y[ib].qs));
+        if (ib & 1) accum2 = _mm256_fmadd_ps(_mm256_set1_ps(HF(y[ib].d) * HF(x[ib].d)), p, accum2);
+        else accum1 = _mm256_fmadd_ps(_mm256_set1_ps(HF(y[ib].d) * HF(x[ib].d)), p, accum1);
+    }
+    return hsum_float_8(_mm256_add_ps(accum1, accum2));
+}
+
+/* ---------------- K-quants against Q8_K ---------------- */
+
+static float dot_q2_K(long n, const void *vx, const void *vy) {
+    const blk_q2_K *x = vx; const blk_q8_K *y = vy;
+    const __m256i m3 = _mm256_set1_epi8(3);
+    const __m128i m4 = _mm_set1_epi8(0xF);
+    __m256 acc = _mm256_setzero_ps();
+    for (long i = 0; i < n / QKK; i++) {
+        const float d = y[i].d * HF(x[i].d);
+        const float dmin = -y[i].d * HF(x[i].dmin);
+        const uint8_t *q2 = x[i].qs;
+        const int8_t *q8 = y[i].qs;
+        const __m128i mins_and_scales = _mm_loadu_si128((const __m128i *)x[i].scales);
+        const __m128i scales8 = _mm_and_si128(mins_and_scales, m4);
+        const __m128i mins8 = _mm_and_si128(_mm_srli_epi16(mins_and_scales, 4), m4);
+        const __m256i mins = _mm256_cvtepi8_epi16(mins8);
+        const __m256i prod = _mm256_madd_epi16(mins, _mm256_loadu_si256((const __m256i *)y[i].bsums));
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(dmin), _mm256_cvtepi32_ps(prod), acc);
+        const __m256i all_scales = _mm256_cvtepi8_epi16(scales8);
+        const __m128i l_scales = _mm256_extracti128_si256(all_scales, 0);
+        const __m128i h_scales = _mm256_extracti128_si256(all_scales, 1);
+        const __m256i scales[2] = {MM256_SET_M128I(l_scales, l_scales), MM256_SET_M128I(h_scales, h_scales)};
+        __m256i sumi = _mm256_setzero_si256();
+        for (int j = 0; j < QKK / 128; j++) {
+            const __m256i q2bits = _mm256_loadu_si256((const __m256i *)q2); q2 += 32;
+            const __m256i q8_0 = _mm256_loadu_si256((const __m256i *)q8); q8 += 32;
+            const __m256i q8_1 = _mm256_loadu_si256((const __m256i *)q8); q8 += 32;
+            const __m256i q8_2 = _mm256_loadu_si256((const __m256i *)q8); q8 += 32;
+            const __m256i q8_3 = _mm256_loadu_si256((const __m256i *)q8); q8 += 32;
+            const __m256i q2_0 = _mm256_and_si256(q2bits, m3);
+            const __m256i q2_1 = _mm256_and_si256(_mm256_srli_epi16(q2bits, 2), m3);
+            const __m256i q2_2 = _mm256_and_si256(_mm256_srli_epi16(q2bits, 4), m3);
+            const __m256i q2_3 = _mm256_and_si256(_mm256_srli_epi16(q2bits, 6), m3);
+            __m256i p0 = _mm256_maddubs_epi16(q2_0, q8_0);
+            __m256i p1 = _mm256_maddubs_epi16(q2_1, q8_1);
+            __m256i p2 = _mm256_maddubs_epi16(q2_2, q8_2);
+            __m256i p3 = _mm256_maddubs_epi16(q2_3, q8_3);
+            p0 = _mm256_madd_epi16(_mm256_shuffle_epi8(scales[j], get_scale_shuffle_q3k(0)), p0);
+            p1 = _mm256_madd_epi16(_mm256_shuffle_epi8(scales[j], get_scale_shuffle_q3k(1)), p1);
+            p2 = _mm256_madd_epi16(_mm256_shuffle_epi8(scales[j], get_scale_shuffle_q3k(2)), p2);
+            p3 = _mm256_madd_epi16(_mm256_shuffle_epi8(scales[j], get_scale_shuffle_q3k(3)), p3);
+            sumi = _mm256_add_epi32(sumi, _mm256_add_epi32(_mm256_add_epi32(p0, p1), _mm256_add_epi32(p2, p3)));
+        }
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(sumi), acc);
+    }
+    return hsum_float_8(acc);
+}
+
+static float dot_q3_K(long n, const void *vx, const void *vy) {
+    const blk_q3_K *x = vx; const blk_q8_K *y = vy;
+    const uint32_t kmask1 = 0x03030303, kmask2 = 0x0f0f0f0f;
+    const __m256i m3 = _mm256_set1_epi8(3);
+    const __m256i mone = _mm256_set1_epi8(1);
+    const __m128i m32 = _mm_set1_epi8(32);
+    __m256 acc = _mm256_setzero_ps();
+    uint32_t aux[3];
+    for (long i = 0; i < n / QKK; i++) {
+        const float d = y[i].d * HF(x[i].d);
+        const uint8_t *q3 = x[i].qs;
+        const int8_t *q8 = y[i].qs;
+        memcpy(aux, x[i].scales, 12);
+        __m128i scales128 = _mm_set_epi32(
+            (int)(((aux[1] >> 4) & kmask2) | (((aux[2] >> 6) & kmask1) << 4)),
+            (int)(((aux[0] >> 4) & kmask2) | (((aux[2] >> 4) & kmask1) << 4)),
+            (int)((aux[1] & kmask2) | (((aux[2] >> 2) & kmask1) << 4)),
+            (int)((aux[0] & kmask2) | (((aux[2] >> 0) & kmask1) << 4)));
+        scales128 = _mm_sub_epi8(scales128, m32);
+        const __m256i all_scales = _mm256_cvtepi8_epi16(scales128);
+        const __m128i l_scales = _mm256_extracti128_si256(all_scales, 0);
+        const __m128i h_scales = _mm256_extracti128_si256(all_scales, 1);
+        const __m256i scales[2] = {MM256_SET_M128I(l_scales, l_scales), MM256_SET_M128I(h_scales, h_scales)};
+        const __m256i hbits = _mm256_loadu_si256((const __m256i *)x[i].hmask);
+        __m256i sumi = _mm256_setzero_si256();
+        int bit = 0;
+        for (int j = 0; j < QKK / 128; j++) {
+            const __m256i q3bits = _mm256_loadu_si256((const __m256i *)q3); q3 += 32;
+            __m256i p16[4];
+            for (int s = 0; s < 4; s++) {
+                const __m256i q3l = _mm256_and_si256(_mm256_srli_epi16(q3bits, 2 * s), m3);
+                const __m256i q3h = _mm256_slli_epi16(_mm256_srli_epi16(_mm256_andnot_si256(hbits, _mm256_slli_epi16(mone, bit)), bit), 2);
+                ++bit;
+                const __m256i q8v = _mm256_loadu_si256((const __m256i *)q8); q8 += 32;
+                const __m256i p = _mm256_sub_epi16(_mm256_maddubs_epi16(q3l, q8v), _mm256_maddubs_epi16(q3h, q8v));
+                p16[s] = _mm256_madd_epi16(_mm256_shuffle_epi8(scales[j], get_scale_shuffle_q3k(s)), p);
+            }
+            sumi = _mm256_add_epi32(sumi, _mm256_add_epi32(_mm256_add_epi32(p16[0], p16[1]), _mm256_add_epi32(p16[2], p16[3])));
+        }
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(sumi), acc);
+    }
+    return hsum_float_8(acc);
+}
+
+static inline void k4_scales(const uint8_t *packed, uint32_t utmp[4]) {
+    const uint32_t kmask1 = 0x3f3f3f3f, kmask2 = 0x0f0f0f0f, kmask3 = 0x03030303;
+    memcpy(utmp, packed, 12);
+    utmp[3] = ((utmp[2] >> 4) & kmask2) | (((utmp[1] >> 6) & kmask3) << 4);
+    const uint32_t uaux = utmp[1] & kmask1;
+    utmp[1] = (utmp[2] & kmask2) | (((utmp[0] >> 6) & kmask3) << 4);
+    utmp[2] = uaux;
+    utmp[0] &= kmask1;
+}
+
+static float dot_q4_K(long n, const void *vx, const void *vy) {
+    const blk_q4_K *x = vx; const blk_q8_K *y = vy;
+    const __m256i m4 = _mm256_set1_epi8(0xF);
+    __m256 acc = _mm256_setzero_ps();
+    __m128 acc_m = _mm_setzero_ps();
+    uint32_t utmp[4];
+    for (long i = 0; i < n / QKK; i++) {
+        const float d = y[i].d * HF(x[i].d);
+        const float dmin = -y[i].d * HF(x[i].dmin);
+        k4_scales(x[i].scales, utmp);
+        const uint8_t *q4 = x[i].qs;
+        const int8_t *q8 = y[i].qs;
+        const __m256i mins_and_scales = _mm256_cvtepu8_epi16(_mm_set_epi32((int)utmp[3], (int)utmp[2], (int)utmp[1], (int)utmp[0]));
+        const __m256i q8sums = _mm256_loadu_si256((const __m256i *)y[i].bsums);
+        const __m128i q8s = _mm_hadd_epi16(_mm256_extracti128_si256(q8sums, 0), _mm256_extracti128_si256(q8sums, 1));
+        const __m128i prod = _mm_madd_epi16(_mm256_extracti128_si256(mins_and_scales, 1), q8s);
+        acc_m = _mm_fmadd_ps(_mm_set1_ps(dmin), _mm_cvtepi32_ps(prod), acc_m);
+        const __m128i sc128 = _mm256_extracti128_si256(mins_and_scales, 0);
+        const __m256i scales = MM256_SET_M128I(sc128, sc128);
+        __m256i sumi = _mm256_setzero_si256();
+        for (int j = 0; j < QKK / 64; j++) {
+            const __m256i scale_l = _mm256_shuffle_epi8(scales, get_scale_shuffle_k4(2 * j + 0));
+            const __m256i scale_h = _mm256_shuffle_epi8(scales, get_scale_shuffle_k4(2 * j + 1));
+            const __m256i q4bits = _mm256_loadu_si256((const __m256i *)q4); q4 += 32;
+            const __m256i q4l = _mm256_and_si256(q4bits, m4);
+            const __m256i q4h = _mm256_and_si256(_mm256_srli_epi16(q4bits, 4), m4);
+            const __m256i q8l = _mm256_loadu_si256((const __m256i *)q8); q8 += 32;
+            const __m256i p16l = _mm256_madd_epi16(scale_l, _mm256_maddubs_epi16(q4l, q8l));
+            const __m256i q8h = _mm256_loadu_si256((const __m256i *)q8); q8 += 32;
+            const __m256i p16h = _mm256_madd_epi16(scale_h, _mm256_maddubs_epi16(q4h, q8h));
+            sumi = _mm256_add_epi32(sumi, _mm256_add_epi32(p16l, p16h));
+        }
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(sumi), acc);
+    }
+    acc_m = _mm_add_ps(acc_m, _mm_movehl_ps(acc_m, acc_m));
+    acc_m = _mm_add_ss(acc_m, _mm_movehdup_ps(acc_m));
+    return hsum_float_8(acc) + _mm_cvtss_f32(acc_m);
+}
+
+static float dot_q5_K(long n, const void *vx, const void *vy) {
+    const blk_q5_K *x = vx; const blk_q8_K *y = vy;
+    const __m256i m4 = _mm256_set1_epi8(0xF);
+    const __m128i mzero = _mm_setzero_si128();
+    const __m256i mone = _mm256_set1_epi8(1);
+    __m256 acc = _mm256_setzero_ps();
+    float summs = 0.f;
+    uint32_t utmp[4];
+    for (long i = 0; i < n / QKK; i++) {
+        const uint8_t *q5 = x[i].qs;
+        const int8_t *q8 = y[i].qs;
+        const float d = y[i].d * HF(x[i].d);
+        const float dmin = -y[i].d * HF(x[i].dmin);
+        k4_scales(x[i].scales, utmp);
+        const __m256i mins_and_scales = _mm256_cvtepu8_epi16(_mm_set_epi32((int)utmp[3], (int)utmp[2], (int)utmp[1], (int)utmp[0]));
+        const __m256i q8sums = _mm256_loadu_si256((const __m256i *)y[i].bsums);
+        const __m128i q8s = _mm_hadd_epi16(_mm256_extracti128_si256(q8sums, 0), _mm256_extracti128_si256(q8sums, 1));
+        const __m128i prod = _mm_madd_epi16(_mm256_extracti128_si256(mins_and_scales, 1), q8s);
+        const __m128i hsum = _mm_hadd_epi32(_mm_hadd_epi32(prod, mzero), mzero);
+        summs += dmin * _mm_extract_epi32(hsum, 0);
+        const __m128i sc128 = _mm256_extracti128_si256(mins_and_scales, 0);
+        const __m256i scales = MM256_SET_M128I(sc128, sc128);
+        const __m256i hbits = _mm256_loadu_si256((const __m256i *)x[i].qh);
+        __m256i hmask = mone;
+        __m256i sumi = _mm256_setzero_si256();
+        int bit = 0;
+        for (int j = 0; j < QKK / 64; j++) {
+            const __m256i scale_0 = _mm256_shuffle_epi8(scales, get_scale_shuffle_k4(2 * j + 0));
+            const __m256i scale_1 = _mm256_shuffle_epi8(scales, get_scale_shuffle_k4(2 * j + 1));
+            const __m256i q5bits = _mm256_loadu_si256((const __m256i *)q5); q5 += 32;
+            const __m256i q5l_0 = _mm256_and_si256(q5bits, m4);
+            const __m256i q5h_0 = _mm256_slli_epi16(_mm256_srli_epi16(_mm256_and_si256(hbits, hmask), bit), 4); bit++;
+            const __m256i q5_0 = _mm256_add_epi8(q5l_0, q5h_0);
+            hmask = _mm256_slli_epi16(hmask, 1);
+            const __m256i q5l_1 = _mm256_and_si256(_mm256_srli_epi16(q5bits, 4), m4);
+            const __m256i q5h_1 = _mm256_slli_epi16(_mm256_srli_epi16(_mm256_and_si256(hbits, hmask), bit), 4); bit++;
+            const __m256i q5_1 = _mm256_add_epi8(q5l_1, q5h_1);
+            hmask = _mm256_slli_epi16(hmask, 1);
+            const __m256i q8_0 = _mm256_loadu_si256((const __m256i *)q8); q8 += 32;
+            const __m256i q8_1 = _mm256_loadu_si256((const __m256i *)q8); q8 += 32;
+            const __m256i p16_0 = _mm256_madd_epi16(scale_0, _mm256_maddubs_epi16(q5_0, q8_0));
+            const __m256i p16_1 = _mm256_madd_epi16(scale_1, _mm256_maddubs_epi16(q5_1, q8_1));
+            sumi = _mm256_add_epi32(sumi, _mm256_add_epi32(p16_0, p16_1));
+        }
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(sumi), acc);
+    }
+    return hsum_float_8(acc) + summs;
+}
+
+static float dot_q6_K(long n, const void *vx, const void *vy) {
+    const blk_q6_K *x = vx; const blk_q8_K *y = vy;
+    const __m256i m3 = _mm256_set1_epi8(3);
+    const __m256i m15 = _mm256_set1_epi8(15);
+    __m256 acc = _mm256_setzero_ps();
+    for (long i = 0; i < n / QKK; i++) {
+        const float d = y[i].d * HF(x[i].d);
+        const uint8_t *q4 = x[i].ql, *qh = x[i].qh;
+        const int8_t *q8 = y[i].qs;
+        const __m256i q8sums = _mm256_loadu_si256((const __m256i *)y[i].bsums);
+        const __m128i scales = _mm_loadu_si128((const __m128i *)x[i].scales);
+        const __m256i scales_16 = _mm256_cvtepi8_epi16(scales);
+        const __m256i q8sclsub = _mm256_slli_epi32(_mm256_madd_epi16(q8sums, scales_16), 5);
+        __m256i sumi = _mm256_setzero_si256();
+        int is = 0;
+        for (int j = 0; j < QKK / 128; j++) {
+            const __m256i q4bits1 = _mm256_loadu_si256((const __m256i *)q4); q4 += 32;
+            const __m256i q4bits2 = _mm256_loadu_si256((const __m256i *)q4); q4 += 32;
+            const __m256i q4bitsH = _mm256_loadu_si256((const __m256i *)qh); qh += 32;
+            const __m256i q4h_0 = _mm256_slli_epi16(_mm256_and_si256(q4bitsH, m3), 4);
+            const __m256i q4h_1 = _mm256_slli_epi16(_mm256_and_si256(q4bitsH, _mm256_set1_epi8(12)), 2);
+            const __m256i q4h_2 = _mm256_and_si256(q4bitsH, _mm256_set1_epi8(48));
+            const __m256i q4h_3 = _mm256_srli_epi16(_mm256_and_si256(q4bitsH, _mm256_set1_epi8(-64)), 2);
+            const __m256i q4_0 = _mm256_or_si256(_mm256_and_si256(q4bits1, m15), q4h_0);
+            const __m256i q4_1 = _mm256_or_si256(_mm256_and_si256(q4bits2, m15), q4h_1);
+            const __m256i q4_2 = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(q4bits1, 4), m15), q4h_2);
+            const __m256i q4_3 = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(q4bits2, 4), m15), q4h_3);
+            const __m256i q8_0 = _mm256_loadu_si256((const __m256i *)q8); q8 += 32;
+            const __m256i q8_1 = _mm256_loadu_si256((const __m256i *)q8); q8 += 32;
+            const __m256i q8_2 = _mm256_loadu_si256((const __m256i *)q8); q8 += 32;
+            const __m256i q8_3 = _mm256_loadu_si256((const __m256i *)q8); q8 += 32;
+            __m256i p16_0 = _mm256_maddubs_epi16(q4_0, q8_0);
+            __m256i p16_1 = _mm256_maddubs_epi16(q4_1, q8_1);
+            __m256i p16_2 = _mm256_maddubs_epi16(q4_2, q8_2);
+            __m256i p16_3 = _mm256_maddubs_epi16(q4_3, q8_3);
+            p16_0 = _mm256_madd_epi16(_mm256_cvtepi8_epi16(_mm_shuffle_epi8(scales, get_scale_shuffle(is + 0))), p16_0);
+            p16_1 = _mm256_madd_epi16(_mm256_cvtepi8_epi16(_mm_shuffle_epi8(scales, get_scale_shuffle(is + 1))), p16_1);
+            p16_2 = _mm256_madd_epi16(_mm256_cvtepi8_epi16(_mm_shuffle_epi8(scales, get_scale_shuffle(is + 2))), p16_2);
+            p16_3 = _mm256_madd_epi16(_mm256_cvtepi8_epi16(_mm_shuffle_epi8(scales, get_scale_shuffle(is + 3))), p16_3);
+            is += 4;
+            sumi = _mm256_add_epi32(sumi, _mm256_add_epi32(p16_0, p16_1));
+            sumi = _mm256_add_epi32(sumi, _mm256_add_epi32(p16_2, p16_3));
+        }
+        sumi = _mm256_sub_epi32(sumi, q8sclsub);
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(sumi), acc);
+    }
+    return hsum_float_8(acc);
+}
+
+static float dot_iq4_xs(long n, const void *vx, const void *vy) {
+    const blk_iq4_xs *x = vx; const blk_q8_K *y = vy;
+    const __m128i values128 = _mm_loadu_si128((const __m128i *)ck_kvalues_iq4nl);
+    const __m128i m4b = _mm_set1_epi8(0x0f);
+    __m256 accum = _mm256_setzero_ps();
+    for (long ibl = 0; ibl < n / QKK; ibl++) {
+        const uint8_t *qs = x[ibl].qs;
+        const int8_t *q8 = y[ibl].qs;
+        uint16_t sh = x[ibl].scales_h;
+        __m256i sumi1 = _mm256_setzero_si256(), sumi2 = _mm256_setzero_si256();
+        for (int ib = 0; ib < QKK / 32; ib += 2) {
+            const __m128i q4bits_1 = _mm_loadu_si128((const __m128i *)qs); qs += 16;
+            const __m128i q4bits_2 = _mm_loadu_si128((const __m128i *)qs); qs += 16;
+            const __m256i q8b_1 = _mm256_loadu_si256((const __m256i *)q8); q8 += 32;
+            const __m256i q8b_2 = _mm256_loadu_si256((const __m256i *)q8); q8 += 32;
+            const __m256i q4b_1 = MM256_SET_M128I(_mm_shuffle_epi8(values128, _mm_and_si128(_mm_srli_epi16(q4bits_1, 4), m4b)),
+                                                  _mm_shuffle_epi8(values128, _mm_and_si128(q4bits_1, m4b)));
+            const __m256i q4b_2 = MM256_SET_M128I(_mm_shuffle_epi8(values128, _mm_and_si128(_mm_srli_epi16(q4bits_2, 4), m4b)),
+                                                  _mm_shuffle_epi8(values128, _mm_and_si128(q4bits_2, m4b)));
+            const __m256i p16_1 = mul_add_epi8(q4b_1, q8b_1);
+            const __m256i p16_2 = mul_add_epi8(q4b_2, q8b_2);
+            const int16_t ls1 = (int16_t)(((x[ibl].scales_l[ib / 2] & 0xf) | ((sh << 4) & 0x30)) - 32);
+            const int16_t ls2 = (int16_t)(((x[ibl].scales_l[ib / 2] >> 4) | ((sh << 2) & 0x30)) - 32);
+            sh >>= 4;
+            sumi1 = _mm256_add_epi32(_mm256_madd_epi16(p16_1, _mm256_set1_epi16(ls1)), sumi1);
+            sumi2 = _mm256_add_epi32(_mm256_madd_epi16(p16_2, _mm256_set1_epi16(ls2)), sumi2);
+        }
+        accum = _mm256_fmadd_ps(_mm256_set1_ps(HF(x[ibl].d) * y[ibl].d), _mm256_cvtepi32_ps(_mm256_add_epi32(sumi1, sumi2)), accum);
+    }
+    return hsum_float_8(accum);
+}
+
+/* ---------------- float weights against f32 activations ---------------- */
+
+float FN(dot_f32)(long n, const float *a, const float *b) {
+    long i = 0;
+#if CK_AVX512
+    __m512 s0 = _mm512_setzero_ps(), s1 = s0;
+    for (; i + 32 <= n; i += 32) {
+        s0 = _mm512_fmadd_ps(_mm512_loadu_ps(a + i), _mm512_loadu_ps(b + i), s0);
+        s1 = _mm512_fmadd_ps(_mm512_loadu_ps(a + i + 16), _mm512_loadu_ps(b + i + 16), s1);
+    }
+    for (; i + 16 <= n; i += 16) s0 = _mm512_fmadd_ps(_mm512_loadu_ps(a + i), _mm512_loadu_ps(b + i), s0);
+    float s = _mm512_reduce_add_ps(_mm512_add_ps(s0, s1));
+#else
+    __m256 s0 = _mm256_setzero_ps(), s1 = s0, s2 = s0, s3 = s0;
+    for (; i + 32 <= n; i += 32) {
+        s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), s0);
+        s1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8), s1);
+        s2 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 16), _mm256_loadu_ps(b + i + 16), s2);
+        s3 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 24), _mm256_loadu_ps(b + i + 24), s3);
+    }
+    for (; i + 8 <= n; i += 8) s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), s0);
+    float s = hsum_float_8(_mm256_add_ps(_mm256_add_ps(s0, s1), _mm256_add_ps(s2, s3)));
+#endif
+    for (; i < n; i++) s += a[i] * b[i];
+    return s;
+}
+
+static float dot_f32w(long n, const void *w, const void *x) { return FN(dot_f32)(n, w, x); }
+
+/* 8 f16 or bf16 values widened to f32. */
+static inline __m256 widen8(const uint16_t *p, int bf16) {
+    const __m128i h = _mm_loadu_si128((const __m128i *)p);
+    if (bf16) return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16));
+    return _mm256_cvtph_ps(h);
+}
+
+static inline float bf16_scalar(uint16_t b) { uint32_t u = (uint32_t)b << 16; float f; memcpy(&f, &u, 4); return f; }
+
+static inline float dot_half(long n, const uint16_t *w, const float *x, int bf16) {
+    long i = 0;
+#if CK_AVX512
+    __m512 s0 = _mm512_setzero_ps(), s1 = s0;
+    for (; i + 32 <= n; i += 32) {
+        const __m256i h0 = _mm256_loadu_si256((const __m256i *)(w + i)), h1 = _mm256_loadu_si256((const __m256i *)(w + i + 16));
+        const __m512 w0 = bf16 ? _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h0), 16)) : _mm512_cvtph_ps(h0);
+        const __m512 w1 = bf16 ? _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h1), 16)) : _mm512_cvtph_ps(h1);
+        s0 = _mm512_fmadd_ps(w0, _mm512_loadu_ps(x + i), s0);
+        s1 = _mm512_fmadd_ps(w1, _mm512_loadu_ps(x + i + 16), s1);
+    }
+    float s = _mm512_reduce_add_ps(_mm512_add_ps(s0, s1));
+#else
+    __m256 s0 = _mm256_setzero_ps(), s1 = s0, s2 = s0, s3 = s0;
+    for (; i + 32 <= n; i += 32) {
+        s0 = _mm256_fmadd_ps(widen8(w + i, bf16), _mm256_loadu_ps(x + i), s0);
+        s1 = _mm256_fmadd_ps(widen8(w + i + 8, bf16), _mm256_loadu_ps(x + i + 8), s1);
+        s2 = _mm256_fmadd_ps(widen8(w + i + 16, bf16), _mm256_loadu_ps(x + i + 16), s2);
+        s3 = _mm256_fmadd_ps(widen8(w + i + 24, bf16), _mm256_loadu_ps(x + i + 24), s3);
+    }
+    float s = hsum_float_8(_mm256_add_ps(_mm256_add_ps(s0, s1), _mm256_add_ps(s2, s3)));
+#endif
+    for (; i < n; i++) s += (bf16 ? bf16_scalar(w[i]) : _cvtsh_ss(w[i])) * x[i];
+    return s;
+}
+
+static float dot_f16(long n, const void *w, const void *x) { return dot_half(n, w, x, 0); }
+static float dot_bf16(long n, const void *w, const void *x) { return dot_half(n, w, x, 1); }
+
+void FN(widen)(int bf16, const uint16_t *src, float *dst, long n) {
+    long i = 0;
+    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(dst + i, widen8(src + i, bf16));
+    for (; i < n; i++) dst[i] = bf16 ? bf16_scalar(src[i]) : _cvtsh_ss(src[i]);
+}
+
+ck_dot_fn FN(dot_fn)(int type) {
+    switch (type) {
+    case T_F32: return dot_f32w;
+    case T_F16: return dot_f16;
+    case T_BF16: return dot_bf16;
+    case T_Q4_0: return dot_q4_0;
+    case T_Q4_1: return dot_q4_1;
+    case T_Q5_0: return dot_q5_0;
+    case T_Q5_1: return dot_q5_1;
+    case T_Q8_0: return dot_q8_0;
+    case T_IQ4_NL: return dot_iq4_nl;
+    case T_Q2_K: return dot_q2_K;
+    case T_Q3_K: return dot_q3_K;
+    case T_Q4_K: return dot_q4_K;
+    case T_Q5_K: return dot_q5_K;
+    case T_Q6_K: return dot_q6_K;
+    case T_IQ4_XS: return dot_iq4_xs;
+    default: return 0;
+    }
+}
+
+/* ---------------- f32 GEMM micro-kernel and axpy ---------------- */
+
+#if CK_AVX512
+/* 8 x 32 tile in 16 zmm accumulators. */
+#define SG_MR 8
+#define SG_NR 32
+#define SG_VEC __m512
+#define SG_W 16
+#define SG_LOAD _mm512_loadu_ps
+#define SG_STORE _mm512_storeu_ps
+#define SG_SET1 _mm512_set1_ps
+#define SG_FMA _mm512_fmadd_ps
+#define SG_ADD _mm512_add_ps
+#define SG_ZERO _mm512_setzero_ps
+#else
+/* 6 x 16 tile in 12 ymm accumulators: AVX2 has 16 registers. */
+#define SG_MR 6
+#define SG_NR 16
+#define SG_VEC __m256
+#define SG_W 8
+#define SG_LOAD _mm256_loadu_ps
+#define SG_STORE _mm256_storeu_ps
+#define SG_SET1 _mm256_set1_ps
+#define SG_FMA _mm256_fmadd_ps
+#define SG_ADD _mm256_add_ps
+#define SG_ZERO _mm256_setzero_ps
+#endif
+
+void FN(sgemm_tile)(long kc, const float *a, const float *b, float *c, long ldc, int rows, int cols, float beta) {
+    SG_VEC acc[SG_MR][2];
+    for (int r = 0; r < SG_MR; r++) { acc[r][0] = SG_ZERO(); acc[r][1] = SG_ZERO(); }
+    for (long p = 0; p < kc; p++) {
+        const SG_VEC b0 = SG_LOAD(b), b1 = SG_LOAD(b + SG_W);
+        for (int r = 0; r < SG_MR; r++) {
+            const SG_VEC av = SG_SET1(a[r]);
+            acc[r][0] = SG_FMA(av, b0, acc[r][0]);
+            acc[r][1] = SG_FMA(av, b1, acc[r][1]);
+        }
+        a += SG_MR; b += SG_NR;
+    }
+    if (rows == SG_MR && cols == SG_NR) {
+        for (int r = 0; r < SG_MR; r++) {
+            float *row = c + r * ldc;
+            if (beta == 0) {
+                SG_STORE(row, acc[r][0]); SG_STORE(row + SG_W, acc[r][1]);
+            } else if (beta == 1) {
+                SG_STORE(row, SG_ADD(acc[r][0], SG_LOAD(row))); SG_STORE(row + SG_W, SG_ADD(acc[r][1], SG_LOAD(row + SG_W)));
+            } else {
+                const SG_VEC bv = SG_SET1(beta);
+                SG_STORE(row, SG_FMA(bv, SG_LOAD(row), acc[r][0])); SG_STORE(row + SG_W, SG_FMA(bv, SG_LOAD(row + SG_W), acc[r][1]));
+            }
+        }
+        return;
+    }
+    float t[SG_MR * SG_NR];
+    for (int r = 0; r < SG_MR; r++) { SG_STORE(t + r * SG_NR, acc[r][0]); SG_STORE(t + r * SG_NR + SG_W, acc[r][1]); }
+    for (int r = 0; r < rows; r++) {
+        float *row = c + r * ldc;
+        for (int j = 0; j < cols; j++) row[j] = t[r * SG_NR + j] + (beta == 0 ? 0 : beta * row[j]);
+    }
+}
+
+void FN(axpy_rows)(long rows, long length, const float *m, long ld, const float *x, float *y) {
+    long j = 0;
+    for (; j + 4 * SG_W <= length; j += 4 * SG_W) {
+        SG_VEC y0 = SG_LOAD(y + j), y1 = SG_LOAD(y + j + SG_W), y2 = SG_LOAD(y + j + 2 * SG_W), y3 = SG_LOAD(y + j + 3 * SG_W);
+        for (long p = 0; p < rows; p++) {
+            const SG_VEC s = SG_SET1(x[p]);
+            const float *r = m + p * ld + j;
+            y0 = SG_FMA(s, SG_LOAD(r), y0); y1 = SG_FMA(s, SG_LOAD(r + SG_W), y1);
+            y2 = SG_FMA(s, SG_LOAD(r + 2 * SG_W), y2); y3 = SG_FMA(s, SG_LOAD(r + 3 * SG_W), y3);
+        }
+        SG_STORE(y + j, y0); SG_STORE(y + j + SG_W, y1); SG_STORE(y + j + 2 * SG_W, y2); SG_STORE(y + j + 3 * SG_W, y3);
+    }
+    for (; j + SG_W <= length; j += SG_W) {
+        SG_VEC y0 = SG_LOAD(y + j);
+        for (long p = 0; p < rows; p++) y0 = SG_FMA(SG_SET1(x[p]), SG_LOAD(m + p * ld + j), y0);
+        SG_STORE(y + j, y0);
+    }
+    for (; j < length; j++) {
+        float s = y[j];
+        for (long p = 0; p < rows; p++) s += x[p] * m[p * ld + j];
+        y[j] = s;
+    }
+}
+
+/* ---------------- int8 GEMM on packed panels (see ck_i8_gemm) ---------------- */
+
+#if CK_AVX512
+/* R rows x 32 columns of C, all of k, with vpdpbusd on u8 = x + 128; the 128 * colsum share is
+   taken off at the end so C holds the signed products. */
+static inline __attribute__((always_inline)) void i8_tile(const int R, long kq, const uint8_t *a, long lda,
+                                                          const int8_t *b, const int32_t *colsum, int32_t *c, long ldc, int cols) {
+    __m512i acc[8][2];
+    for (int r = 0; r < R; r++) { acc[r][0] = _mm512_setzero_si512(); acc[r][1] = _mm512_setzero_si512(); }
+    for (long q = 0; q < kq; q++) {
+        const __m512i b0 = _mm512_loadu_si512(b + q * 128), b1 = _mm512_loadu_si512(b + q * 128 + 64);
+        for (int r = 0; r < R; r++) {
+            int32_t v;
+            memcpy(&v, a + r * lda + 4 * q, 4);
+            const __m512i av = _mm512_set1_epi32(v);
+            acc[r][0] = _mm512_dpbusd_epi32(acc[r][0], av, b0);
+            acc[r][1] = _mm512_dpbusd_epi32(acc[r][1], av, b1);
+        }
+    }
+    const __m512i cs0 = _mm512_slli_epi32(_mm512_loadu_si512(colsum), 7), cs1 = _mm512_slli_epi32(_mm512_loadu_si512(colsum + 16), 7);
+    const __mmask16 m0 = cols >= 16 ? 0xFFFF : (__mmask16)((1u << cols) - 1);
+    const __mmask16 m1 = cols >= 32 ? 0xFFFF : cols <= 16 ? 0 : (__mmask16)((1u << (cols - 16)) - 1);
+    for (int r = 0; r < R; r++) {
+        _mm512_mask_storeu_epi32(c + r * ldc, m0, _mm512_sub_epi32(acc[r][0], cs0));
+        _mm512_mask_storeu_epi32(c + r * ldc + 16, m1, _mm512_sub_epi32(acc[r][1], cs1));
+    }
+}
+#define I8_MAXR 8
+#else
+/* R rows x 32 columns: x = u8 - 128 in [-127, 127] signs the weights' partner, |w| <= 128 is the
+   unsigned side of vpmaddubsw, so pairs stay below 2^15 and the i32 sums are exact. */
+static inline __attribute__((always_inline)) void i8_tile(const int R, long kq, const uint8_t *a, long lda,
+                                                          const int8_t *b, const int32_t *colsum, int32_t *c, long ldc, int cols) {
+    (void)colsum;
+    __m256i acc[2][4];
+    for (int r = 0; r < R; r++) for (int v = 0; v < 4; v++) acc[r][v] = _mm256_setzero_si256();
+    const __m256i flip = _mm256_set1_epi8((char)0x80), ones = _mm256_set1_epi16(1);
+    for (long q = 0; q < kq; q++) {
+        __m256i bx[2];
+        for (int r = 0; r < R; r++) {
+            int32_t v;
+            memcpy(&v, a + r * lda + 4 * q, 4);
+            bx[r] = _mm256_xor_si256(_mm256_set1_epi32(v), flip);
+        }
+        for (int v = 0; v < 4; v++) {
+            const __m256i w = _mm256_loadu_si256((const __m256i *)(b + q * 128 + 32 * v));
+            const __m256i aw = _mm256_abs_epi8(w);
+            for (int r = 0; r < R; r++)
+                acc[r][v] = _mm256_add_epi32(acc[r][v], _mm256_madd_epi16(_mm256_maddubs_epi16(aw, _mm256_sign_epi8(bx[r], w)), ones));
+        }
+    }
+    for (int r = 0; r < R; r++) {
+        if (cols == 32) {
+            for (int v = 0; v < 4; v++) _mm256_storeu_si256((__m256i *)(c + r * ldc + 8 * v), acc[r][v]);
+        } else {
+            int32_t t[32];
+            for (int v = 0; v < 4; v++) _mm256_storeu_si256((__m256i *)(t + 8 * v), acc[r][v]);
+            for (int j = 0; j < cols; j++) c[r * ldc + j] = t[j];
+        }
+    }
+}
+#define I8_MAXR 2
+#endif
+
+void FN(i8_gemm)(long m, long n, long kq, const uint8_t *a, long lda, const int8_t *bp, const int32_t *colsum,
+                 long panel0, long panel1, int32_t *c, long ldc) {
+    for (long t = panel0; t < panel1; t++) {
+        const int8_t *b = bp + t * kq * 128;
+        const long colsl = n - t * 32;
+        const int cols = colsl >= 32 ? 32 : (int)colsl;
+        long i = 0;
+        for (; i + I8_MAXR <= m; i += I8_MAXR) i8_tile(I8_MAXR, kq, a + i * lda, lda, b, colsum + t * 32, c + i * ldc + t * 32, ldc, cols);
+        switch (m - i) {
+#if CK_AVX512
+        case 7: i8_tile(7, kq, a + i * lda, lda, b, colsum + t * 32, c + i * ldc + t * 32, ldc, cols); break;
+        case 6: i8_tile(6, kq, a + i * lda, lda, b, colsum + t * 32, c + i * ldc + t * 32, ldc, cols); break;
+        case 5: i8_tile(5, kq, a + i * lda, lda, b, colsum + t * 32, c + i * ldc + t * 32, ldc, cols); break;
+        case 4: i8_tile(4, kq, a + i * lda, lda, b, colsum + t * 32, c + i * ldc + t * 32, ldc, cols); break;
+        case 3: i8_tile(3, kq, a + i * lda, lda, b, colsum + t * 32, c + i * ldc + t * 32, ldc, cols); break;
+        case 2: i8_tile(2, kq, a + i * lda, lda, b, colsum + t * 32, c + i * ldc + t * 32, ldc, cols); break;
+#endif
+        case 1: i8_tile(1, kq, a + i * lda, lda, b, colsum + t * 32, c + i * ldc + t * 32, ldc, cols); break;
+        default: break;
+        }
+    }
+}

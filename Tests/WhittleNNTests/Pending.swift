@@ -1,2 +1,0 @@
-import XCTest
-// Pending: the helper owning this target deletes this file.

@@ -39,7 +39,7 @@ public final class LuaState {
 
     /// Creates a state with the standard libraries and `whittle`.
     public init(sandbox: Bool = false) throws {
-        guard let L = luaL_newstate() else { throw LuaHostError.cannotCreateState }
+        guard let L = lua_newstate(budgetedLuaAllocator, nil) else { throw LuaHostError.cannotCreateState }
         self.L = L
         sandboxed = sandbox
         sandboxPolicy = sandbox ? SandboxPolicy(root: FileManager.default.currentDirectoryPath) : nil
@@ -222,4 +222,25 @@ public final class LuaState {
         guard let sandboxPolicy else { return path }
         return try sandboxPolicy.checkEntry(path)
     }
+}
+
+/// Lua's allocator: the Lua heap counts against the memory budget, so a recipe that
+/// builds huge tables gets Lua's "not enough memory" error instead of the OOM killer.
+let budgetedLuaAllocator: lua_Alloc = { _, pointer, oldSize, newSize in
+    let old = pointer == nil ? 0 : oldSize  // without a block, oldSize encodes the object type
+    if newSize == 0 {
+        free(pointer)
+        MemoryBudget.release(bytes: old)
+        return nil
+    }
+    let growth = newSize - old
+    if growth > 0 {
+        do { try MemoryBudget.charge(bytes: growth, what: "Lua values") } catch { return nil }
+    }
+    guard let grown = realloc(pointer, newSize) else {
+        if growth > 0 { MemoryBudget.release(bytes: growth) }
+        return nil
+    }
+    if growth < 0 { MemoryBudget.release(bytes: -growth) }
+    return grown
 }

@@ -52,7 +52,8 @@ local function pretty(v, depth, seen)
   if depth > 2 then return "{...}" end
   seen[v] = true
   local parts, n = {}, #v
-  for i = 1, n do parts[#parts + 1] = pretty(v[i], depth + 1, seen) end
+  for i = 1, math.min(n, 41) do parts[#parts + 1] = pretty(v[i], depth + 1, seen) end  -- #v may be 2^50
+  if n > 41 then parts[#parts + 1] = "..." end
   local keys = {}
   for k in pairs(v) do
     if not (math.type(k) == "integer" and k >= 1 and k <= n) then keys[#keys + 1] = k end

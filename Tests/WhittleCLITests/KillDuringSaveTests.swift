@@ -36,12 +36,14 @@ final class KillDuringSaveTests: XCTestCase {
             process.standardError = FileHandle.nullDevice
             try process.run()
             // Kill while a temp file is being written: as soon as one appears (round 0),
-            // once it holds data (round 1), or once it is about half written (round 2).
+            // once it holds data (round 1), or half way through a save that replaces an
+            // already complete new file (round 2).
             let wanted = [0, 1, 32 << 20][round]
             let deadline = Date().addingTimeInterval(60)
             var killed = false
             while Date() < deadline && process.isRunning {
-                if let size = temporaries(dir).compactMap({ fileSize(dir + "/" + $0) }).max(), size >= wanted {
+                let replaced = (fileSize(dir + "/model.safetensors") ?? 0) > old.count
+                if round < 2 || replaced, let size = temporaries(dir).compactMap({ fileSize(dir + "/" + $0) }).max(), size >= wanted {
                     kill(process.processIdentifier, SIGKILL)
                     killed = true
                     break
@@ -56,6 +58,7 @@ final class KillDuringSaveTests: XCTestCase {
 
             // The destination is the old file byte for byte, or the complete new model.
             let now = try Data(contentsOf: URL(fileURLWithPath: dir + "/model.safetensors"))
+            XCTAssertTrue(round < 2 || now != old, "round 2 kills after a complete save")
             if now != old {
                 let loaded = try CLI.run(["run", "-e", Self.check], directory: dir)
                 XCTAssertEqual(loaded.status, 0, loaded.stderr)

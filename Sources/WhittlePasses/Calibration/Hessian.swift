@@ -1,4 +1,5 @@
 import Foundation
+import WhittleKernels
 
 /// The layer-input second moment GPTQ and SparseGPT need: H = (2/n)·Σ x xᵀ over the n
 /// calibration rows x (each of length `cols`), accumulated in f64 as inputs stream past.
@@ -17,18 +18,21 @@ public struct HessianAccumulator {
         sum = [Double](repeating: 0, count: cols * cols)
     }
 
-    /// Adds `rows` input rows (row-major f32, `cols` each).
+    /// Adds `rows` input rows (row-major f32, `cols` each): XᵀX of the batch by the f32 GEMM,
+    /// summed into the f64 total (batches of at most 512 rows keep the f32 partial sums short).
     public mutating func add(_ x: UnsafePointer<Float>, rows: Int) {
         let n = cols
-        sum.withUnsafeMutableBufferPointer { h in
-            var xd = [Double](repeating: 0, count: n)
-            for r in 0..<rows {
-                for j in 0..<n { xd[j] = Double(x[r * n + j]) }
-                for i in 0..<n where xd[i] != 0 {
-                    let xi = xd[i], row = i * n
-                    for j in i..<n { h[row + j] += xi * xd[j] }
-                }
+        var partial = [Float](repeating: 0, count: n * n)
+        var r0 = 0
+        while r0 < rows {
+            let r = min(512, rows - r0)
+            partial.withUnsafeMutableBufferPointer { c in
+                GEMM.sgemm(m: n, n: n, k: r, a: x + r0 * n, lda: n, transA: true, b: x + r0 * n, ldb: n, c: c.baseAddress!, ldc: n)
             }
+            sum.withUnsafeMutableBufferPointer { h in
+                for i in 0..<n { let row = i * n; for j in i..<n { h[row + j] += Double(partial[row + j]) } }
+            }
+            r0 += r
         }
         samples += rows
     }

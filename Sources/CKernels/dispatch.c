@@ -10,14 +10,23 @@
 #define PICK(isa, name) ck_scalar_##name
 #endif
 
+/* The dot product for a type at an ISA level. At the AVX-512 level Q4_K and Q5_K take the AVX2
+   kernels: the same code built with AVX-512 enabled measured 20-30% slower on Zen 4. */
+static ck_dot_fn dot_for(int isa, int type) {
+#if defined(__x86_64__) || defined(__i386__)
+    if (isa == CK_ISA_AVX512 && (type == T_Q4_K || type == T_Q5_K)) return ck_avx2_dot_fn(type);
+#endif
+    return PICK(isa, dot_fn)(type);
+}
+
 float ck_vec_dot(int isa, int type, long n, const void *w, const void *act) {
-    ck_dot_fn f = PICK(isa, dot_fn)(type);
+    ck_dot_fn f = dot_for(isa, type);
     return f ? f(n, w, act) : 0;
 }
 
 void ck_block_gemm(int isa, int type, long n, const void *w, long rowBytes, long r0, long r1,
                    const void *act, long actBytes, long m, float *y, long ldy) {
-    ck_dot_fn f = PICK(isa, dot_fn)(type);
+    ck_dot_fn f = dot_for(isa, type);
     if (!f) return;
     const char *wb = w, *ab = act;
     for (long r = r0; r < r1; r++)

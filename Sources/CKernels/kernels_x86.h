@@ -701,7 +701,8 @@ void FN(axpy_rows)(long rows, long length, const float *m, long ld, const float 
 /* R rows x 32 columns of C, all of k, with vpdpbusd on u8 = x + 128; the 128 * colsum share is
    taken off at the end so C holds the signed products. */
 static inline __attribute__((always_inline)) void i8_tile(const int R, long kq, const uint8_t *a, long lda,
-                                                          const int8_t *b, const int32_t *colsum, int32_t *c, long ldc, int cols) {
+                                                          const int8_t *b, const int32_t *colsum, int32_t *c, long ldc, int cols,
+                                                          int accumulate) {
     __m512i acc[8][2];
     for (int r = 0; r < R; r++) { acc[r][0] = _mm512_setzero_si512(); acc[r][1] = _mm512_setzero_si512(); }
     for (long q = 0; q < kq; q++) {
@@ -714,9 +715,16 @@ static inline __attribute__((always_inline)) void i8_tile(const int R, long kq, 
             acc[r][1] = _mm512_dpbusd_epi32(acc[r][1], av, b1);
         }
     }
-    const __m512i cs0 = _mm512_slli_epi32(_mm512_loadu_si512(colsum), 7), cs1 = _mm512_slli_epi32(_mm512_loadu_si512(colsum + 16), 7);
     const __mmask16 m0 = cols >= 16 ? 0xFFFF : (__mmask16)((1u << cols) - 1);
     const __mmask16 m1 = cols >= 32 ? 0xFFFF : cols <= 16 ? 0 : (__mmask16)((1u << (cols - 16)) - 1);
+    if (accumulate) {
+        for (int r = 0; r < R; r++) {
+            _mm512_mask_storeu_epi32(c + r * ldc, m0, _mm512_add_epi32(acc[r][0], _mm512_maskz_loadu_epi32(m0, c + r * ldc)));
+            _mm512_mask_storeu_epi32(c + r * ldc + 16, m1, _mm512_add_epi32(acc[r][1], _mm512_maskz_loadu_epi32(m1, c + r * ldc + 16)));
+        }
+        return;
+    }
+    const __m512i cs0 = _mm512_slli_epi32(_mm512_loadu_si512(colsum), 7), cs1 = _mm512_slli_epi32(_mm512_loadu_si512(colsum + 16), 7);
     for (int r = 0; r < R; r++) {
         _mm512_mask_storeu_epi32(c + r * ldc, m0, _mm512_sub_epi32(acc[r][0], cs0));
         _mm512_mask_storeu_epi32(c + r * ldc + 16, m1, _mm512_sub_epi32(acc[r][1], cs1));
@@ -727,7 +735,8 @@ static inline __attribute__((always_inline)) void i8_tile(const int R, long kq, 
 /* R rows x 32 columns: x = u8 - 128 in [-127, 127] signs the weights' partner, |w| <= 128 is the
    unsigned side of vpmaddubsw, so pairs stay below 2^15 and the i32 sums are exact. */
 static inline __attribute__((always_inline)) void i8_tile(const int R, long kq, const uint8_t *a, long lda,
-                                                          const int8_t *b, const int32_t *colsum, int32_t *c, long ldc, int cols) {
+                                                          const int8_t *b, const int32_t *colsum, int32_t *c, long ldc, int cols,
+                                                          int accumulate) {
     (void)colsum;
     __m256i acc[2][4];
     for (int r = 0; r < R; r++) for (int v = 0; v < 4; v++) acc[r][v] = _mm256_setzero_si256();
@@ -748,36 +757,55 @@ static inline __attribute__((always_inline)) void i8_tile(const int R, long kq, 
     }
     for (int r = 0; r < R; r++) {
         if (cols == 32) {
-            for (int v = 0; v < 4; v++) _mm256_storeu_si256((__m256i *)(c + r * ldc + 8 * v), acc[r][v]);
+            for (int v = 0; v < 4; v++) {
+                __m256i *dst = (__m256i *)(c + r * ldc + 8 * v);
+                _mm256_storeu_si256(dst, accumulate ? _mm256_add_epi32(acc[r][v], _mm256_loadu_si256(dst)) : acc[r][v]);
+            }
         } else {
             int32_t t[32];
             for (int v = 0; v < 4; v++) _mm256_storeu_si256((__m256i *)(t + 8 * v), acc[r][v]);
-            for (int j = 0; j < cols; j++) c[r * ldc + j] = t[j];
+            for (int j = 0; j < cols; j++) c[r * ldc + j] = t[j] + (accumulate ? c[r * ldc + j] : 0);
         }
     }
 }
 #define I8_MAXR 2
 #endif
 
+/* Blocked over rows of A (128 at a time stay in L2 across every panel) and over k (a 64 x 128-byte
+   slice of a panel, 8 KB, stays in L1 while those rows pass over it); C accumulates across slices. */
+#define I8_KQB 64
+#define I8_MC 128
+
+static inline void i8_rows(long m, long kqb, const uint8_t *a0, long lda, const int8_t *b, const int32_t *cs,
+                           int32_t *c, long ldc, int cols, int accumulate) {
+    long i = 0;
+    for (; i + I8_MAXR <= m; i += I8_MAXR) i8_tile(I8_MAXR, kqb, a0 + i * lda, lda, b, cs, c + i * ldc, ldc, cols, accumulate);
+    switch (m - i) {
+#if CK_AVX512
+    case 7: i8_tile(7, kqb, a0 + i * lda, lda, b, cs, c + i * ldc, ldc, cols, accumulate); break;
+    case 6: i8_tile(6, kqb, a0 + i * lda, lda, b, cs, c + i * ldc, ldc, cols, accumulate); break;
+    case 5: i8_tile(5, kqb, a0 + i * lda, lda, b, cs, c + i * ldc, ldc, cols, accumulate); break;
+    case 4: i8_tile(4, kqb, a0 + i * lda, lda, b, cs, c + i * ldc, ldc, cols, accumulate); break;
+    case 3: i8_tile(3, kqb, a0 + i * lda, lda, b, cs, c + i * ldc, ldc, cols, accumulate); break;
+    case 2: i8_tile(2, kqb, a0 + i * lda, lda, b, cs, c + i * ldc, ldc, cols, accumulate); break;
+#endif
+    case 1: i8_tile(1, kqb, a0 + i * lda, lda, b, cs, c + i * ldc, ldc, cols, accumulate); break;
+    default: break;
+    }
+}
+
 void FN(i8_gemm)(long m, long n, long kq, const uint8_t *a, long lda, const int8_t *bp, const int32_t *colsum,
                  long panel0, long panel1, int32_t *c, long ldc) {
-    for (long t = panel0; t < panel1; t++) {
-        const int8_t *b = bp + t * kq * 128;
-        const long colsl = n - t * 32;
-        const int cols = colsl >= 32 ? 32 : (int)colsl;
-        long i = 0;
-        for (; i + I8_MAXR <= m; i += I8_MAXR) i8_tile(I8_MAXR, kq, a + i * lda, lda, b, colsum + t * 32, c + i * ldc + t * 32, ldc, cols);
-        switch (m - i) {
-#if CK_AVX512
-        case 7: i8_tile(7, kq, a + i * lda, lda, b, colsum + t * 32, c + i * ldc + t * 32, ldc, cols); break;
-        case 6: i8_tile(6, kq, a + i * lda, lda, b, colsum + t * 32, c + i * ldc + t * 32, ldc, cols); break;
-        case 5: i8_tile(5, kq, a + i * lda, lda, b, colsum + t * 32, c + i * ldc + t * 32, ldc, cols); break;
-        case 4: i8_tile(4, kq, a + i * lda, lda, b, colsum + t * 32, c + i * ldc + t * 32, ldc, cols); break;
-        case 3: i8_tile(3, kq, a + i * lda, lda, b, colsum + t * 32, c + i * ldc + t * 32, ldc, cols); break;
-        case 2: i8_tile(2, kq, a + i * lda, lda, b, colsum + t * 32, c + i * ldc + t * 32, ldc, cols); break;
-#endif
-        case 1: i8_tile(1, kq, a + i * lda, lda, b, colsum + t * 32, c + i * ldc + t * 32, ldc, cols); break;
-        default: break;
+    for (long i0 = 0; i0 < m; i0 += I8_MC) {
+        const long mc = m - i0 < I8_MC ? m - i0 : I8_MC;
+        for (long t = panel0; t < panel1; t++) {
+            const long colsl = n - t * 32;
+            const int cols = colsl >= 32 ? 32 : (int)colsl;
+            for (long q0 = 0; q0 < kq; q0 += I8_KQB) {
+                const long kqb = kq - q0 < I8_KQB ? kq - q0 : I8_KQB;
+                i8_rows(mc, kqb, a + i0 * lda + 4 * q0, lda, bp + t * kq * 128 + q0 * 128, colsum + t * 32,
+                        c + i0 * ldc + t * 32, ldc, cols, q0 > 0);
+            }
         }
     }
 }

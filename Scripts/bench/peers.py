@@ -89,16 +89,30 @@ GGML_TYPES = ["f16", "bf16", "q8_0", "q4_0", "q4_1", "q5_0", "q5_1", "iq4_nl", "
 NUMPY_TARGETS = {"q8_0": 2.5, "q4_0": 4.0, "q4_K": 4.0, "q6_K": 3.0}
 
 
+def tsc_hz():
+    """The TSC rate test-quantize-perf's cycle counts tick at: /proc/cpuinfo's "cpu MHz" (equal to
+    the TSC on constant_tsc machines such as this one's VMs)."""
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("cpu MHz"):
+                return float(line.split(":")[1]) * 1e6
+    except OSError:
+        pass
+    return None
+
+
 def llama_vec_dot_seconds(bin_dir, kind, cols):
     """Seconds for one row of llama.cpp's vec_dot (test-quantize-perf, activations and weights in
-    cache, average over 2000 calls): the per-row cost of its GEMV, without the weight traffic."""
+    cache): its minimum cycle count over 2000 calls, like Whittle's best-of-runs times. This is the
+    per-row cost of its GEMV without the weight traffic, so it favours llama.cpp."""
     exe = os.path.join(bin_dir or "", "test-quantize-perf")
-    if not bin_dir or not os.path.exists(exe):
+    hz = tsc_hz()
+    if not bin_dir or not os.path.exists(exe) or not hz:
         return None
     out = subprocess.run([exe, "--op", "vec_dot_q", "--type", kind, "--size", str(cols), "-i", "2000"],
                          capture_output=True, text=True).stdout
-    m = re.search(r"float32 throughput\s*:\s*([0-9.]+) GB/s", out)
-    return None if not m else 4 * cols / (float(m.group(1)) * 1e9)
+    m = re.search(r"min cycles/32 vals\s*:\s*([0-9.]+)", out)
+    return None if not m else float(m.group(1)) * cols / 32 / hz
 
 
 def ggml_rows(row, w1, isa, t_np, bin_dir, rows_cols, w2gemv):

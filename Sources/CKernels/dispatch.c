@@ -52,3 +52,6 @@ void ck_i8_gemm(int isa, long m, long n, long kq, const uint8_t *a, long lda, co
                 const int32_t *colsum, long panel0, long panel1, int32_t *c, long ldc) {
     PICK(isa, i8_gemm)(m, n, kq, a, lda, bp, colsum, panel0, panel1, c, ldc);
 }
+
+long ck_quantize_q8_0(int isa, const float *x, uint8_t *out, long nb) { return PICK(isa, quantize_q8_0)(x, out, nb); }
+long ck_quantize_q4_0(int isa, const float *x, uint8_t *out, long nb) { return PICK(isa, quantize_q4_0)(x, out, nb); }

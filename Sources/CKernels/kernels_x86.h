@@ -9,6 +9,8 @@
 #define CK_CAT2(a, b) a##b
 #define CK_CAT(a, b) CK_CAT2(a, b)
 #define FN(name) CK_CAT(CK_PREFIX, name)
+#define QZ_PREFIX CK_PREFIX
+#include "quantize_impl.h"
 #define MM256_SET_M128I(a, b) _mm256_insertf128_si256(_mm256_castsi128_si256(b), (a), 1)
 #define HF(x) half_to_float(x)
 

@@ -53,11 +53,15 @@ static inline float hsum_float_8(const __m256 x) {
 static inline __m256i bytes_from_bits_32(const uint8_t *x) {
     uint32_t x32;
     memcpy(&x32, x, sizeof(uint32_t));
+#if CK_AVX512
+    return _mm256_movm_epi8((__mmask32)x32);  /* vpmovm2b: one instruction from a mask register */
+#else
     const __m256i shuf_mask = _mm256_set_epi64x(0x0303030303030303, 0x0202020202020202, 0x0101010101010101, 0x0000000000000000);
     __m256i bytes = _mm256_shuffle_epi8(_mm256_set1_epi32((int)x32), shuf_mask);
     const __m256i bit_mask = _mm256_set1_epi64x(0x7fbfdfeff7fbfdfe);
     bytes = _mm256_or_si256(bytes, bit_mask);
     return _mm256_cmpeq_epi8(bytes, _mm256_set1_epi64x(-1));
+#endif
 }
 
 /* 16 bytes of nibbles to 32 bytes in [0, 15]: low nibbles first, then high nibbles. */
@@ -159,21 +163,21 @@ static float dot_q4_0(long n, const void *vx, const void *vy) {
     return hsum_float_8(_mm256_add_ps(acc0, acc1));
 }
 
-/* One block's d * (integer dot) as 8 partial lanes; two blocks per step keep two FMA chains. */
-static inline __m256 one_q4_1(const blk_q4_1 *x, const blk_q8_1 *y, __m128 *summs) {
+/* One block's d * (integer dot) added to 8 partial lanes; two blocks per step keep two FMA chains. */
+static inline __m256 one_q4_1(const blk_q4_1 *x, const blk_q8_1 *y, __m128 *summs, __m256 acc) {
     const __m128 dm = dm_products(x, y);
     *summs = _mm_add_ps(*summs, dm);
     const __m256 q = mul_sum_us8_pairs_float(bytes_from_nibbles_32(x->qs), _mm256_loadu_si256((const __m256i *)y->qs));
-    return _mm256_mul_ps(_mm256_broadcastss_ps(dm), q);
+    return _mm256_fmadd_ps(_mm256_broadcastss_ps(dm), q, acc);
 }
 
-static inline __m256 one_q5_1(const blk_q5_1 *x, const blk_q8_1 *y, __m128 *summs) {
+static inline __m256 one_q5_1(const blk_q5_1 *x, const blk_q8_1 *y, __m128 *summs, __m256 acc) {
     const __m128 dm = dm_products(x, y);
     *summs = _mm_add_ps(*summs, dm);
     const __m256i bxhi = _mm256_and_si256(bytes_from_bits_32(x->qh), _mm256_set1_epi8(0x10));
     const __m256i qx = _mm256_or_si256(bytes_from_nibbles_32(x->qs), bxhi);
     const __m256 q = mul_sum_us8_pairs_float(qx, _mm256_loadu_si256((const __m256i *)y->qs));
-    return _mm256_mul_ps(_mm256_broadcastss_ps(dm), q);
+    return _mm256_fmadd_ps(_mm256_broadcastss_ps(dm), q, acc);
 }
 
 #define DOT_WITH_MINS(NAME, WT, AT, BLOCK) \
@@ -184,29 +188,29 @@ static float NAME(long n, const void *vx, const void *vy) { \
     __m128 s0 = _mm_setzero_ps(), s1 = _mm_setzero_ps(); \
     long ib = 0; \
     for (; ib + 2 <= nb; ib += 2) { \
-        acc0 = _mm256_add_ps(acc0, BLOCK(x + ib, y + ib, &s0)); \
-        acc1 = _mm256_add_ps(acc1, BLOCK(x + ib + 1, y + ib + 1, &s1)); \
+        acc0 = BLOCK(x + ib, y + ib, &s0, acc0); \
+        acc1 = BLOCK(x + ib + 1, y + ib + 1, &s1, acc1); \
     } \
-    if (ib < nb) acc0 = _mm256_add_ps(acc0, BLOCK(x + ib, y + ib, &s0)); \
+    if (ib < nb) acc0 = BLOCK(x + ib, y + ib, &s0, acc0); \
     return hsum_float_8(_mm256_add_ps(acc0, acc1)) + _mm_cvtss_f32(_mm_movehdup_ps(_mm_add_ps(s0, s1))); \
 }
 
 DOT_WITH_MINS(dot_q4_1, blk_q4_1, blk_q8_1, one_q4_1)
 DOT_WITH_MINS(dot_q5_1, blk_q5_1, blk_q8_1, one_q5_1)
 
-static inline __m256 one_q5_0(const blk_q5_0 *x, const blk_q8_0 *y) {
+static inline __m256 one_q5_0(const blk_q5_0 *x, const blk_q8_0 *y, __m256 acc) {
     const __m256i bxhi = _mm256_andnot_si256(bytes_from_bits_32(x->qh), _mm256_set1_epi8((char)0xF0));
     const __m256i qx = _mm256_or_si256(bytes_from_nibbles_32(x->qs), bxhi);
-    return _mm256_mul_ps(dscale(x->d, y->d), mul_sum_i8_pairs_float(qx, _mm256_loadu_si256((const __m256i *)y->qs)));
+    return _mm256_fmadd_ps(dscale(x->d, y->d), mul_sum_i8_pairs_float(qx, _mm256_loadu_si256((const __m256i *)y->qs)), acc);
 }
 
-static inline __m256 one_iq4_nl(const blk_iq4_nl *x, const blk_q8_0 *y) {
+static inline __m256 one_iq4_nl(const blk_iq4_nl *x, const blk_q8_0 *y, __m256 acc) {
     const __m128i values128 = _mm_loadu_si128((const __m128i *)ck_kvalues_iq4nl);
     const __m128i m4b = _mm_set1_epi8(0x0f);
     const __m128i q4bits = _mm_loadu_si128((const __m128i *)x->qs);
     const __m256i q4b = MM256_SET_M128I(_mm_shuffle_epi8(values128, _mm_and_si128(_mm_srli_epi16(q4bits, 4), m4b)),
                                         _mm_shuffle_epi8(values128, _mm_and_si128(q4bits, m4b)));
-    return _mm256_mul_ps(dscale(x->d, y->d), mul_sum_i8_pairs_float(q4b, _mm256_loadu_si256((const __m256i *)y->qs)));
+    return _mm256_fmadd_ps(dscale(x->d, y->d), mul_sum_i8_pairs_float(q4b, _mm256_loadu_si256((const __m256i *)y->qs)), acc);
 }
 
 #define DOT_PLAIN(NAME, WT, BLOCK) \
@@ -216,10 +220,10 @@ static float NAME(long n, const void *vx, const void *vy) { \
     __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps(); \
     long ib = 0; \
     for (; ib + 2 <= nb; ib += 2) { \
-        acc0 = _mm256_add_ps(acc0, BLOCK(x + ib, y + ib)); \
-        acc1 = _mm256_add_ps(acc1, BLOCK(x + ib + 1, y + ib + 1)); \
+        acc0 = BLOCK(x + ib, y + ib, acc0); \
+        acc1 = BLOCK(x + ib + 1, y + ib + 1, acc1); \
     } \
-    if (ib < nb) acc0 = _mm256_add_ps(acc0, BLOCK(x + ib, y + ib)); \
+    if (ib < nb) acc0 = BLOCK(x + ib, y + ib, acc0); \
     return hsum_float_8(_mm256_add_ps(acc0, acc1)); \
 }
 

@@ -7,8 +7,14 @@ import PackageDescription
 // Swift included, is compiled for the baseline target. (`hostISA` is kept, empty, for the targets
 // that list it.)
 let hostISA: [SwiftSetting] = []
-// Only the pointer-level kernels drop runtime checks; every layer above keeps them.
-let fast: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+// Only the pointer-level kernels drop runtime checks; every layer above keeps them. Their Swift SIMD code
+// (packing, quantizers, im2col) may assume x86-64-v2 (SSE4.2: pmaxsd, pmovsxbd, roundps), still no AVX.
+#if arch(x86_64)
+let kernelBaseline: [String] = ["-Xcc", "-march=x86-64-v2"]
+#else
+let kernelBaseline: [String] = []
+#endif
+let fast: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"] + kernelBaseline, .when(configuration: .release))]
 
 let package = Package(
     name: "Whittle",

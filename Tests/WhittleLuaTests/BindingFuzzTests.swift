@@ -74,7 +74,10 @@ final class BindingFuzzTests: XCTestCase {
     static var harness: String {
         let seed = Int(ProcessInfo.processInfo.environment["WHITTLE_FUZZ_SEED"] ?? "") ?? 20261127
         let iterations = Int(ProcessInfo.processInfo.environment["WHITTLE_FUZZ_ITERATIONS"] ?? "") ?? 1500
-        return "local SEED, ITERATIONS = \(seed), \(iterations)\n" + harnessBody
+        // A tiny random-weight Llama from the transformer tests' fixtures (read-only, outside the sandbox dir).
+        let lm = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("WhittleNNTests/Fixtures/lm/llama").path
+        return "local SEED, ITERATIONS = \(seed), \(iterations)\nLM_FIXTURE = \"\(lm)\"\n" + harnessBody
     }
 
     static let harnessBody = #"""
@@ -139,6 +142,7 @@ harvest(seed_gguf.file); harvest(seed_gguf.tensors.a)
 local seed_im = w.imatrix.new{ chunk_size = 4 }
 seed_im:accumulate("a", w.ones{2, 3})
 harvest(seed_im)
+harvest(w.lm.load(LM_FIXTURE))
 
 -- Bad values: every one must be refused or handled by every parameter.
 local cyclic = {}; cyclic[1] = cyclic

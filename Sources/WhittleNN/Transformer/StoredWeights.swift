@@ -48,8 +48,12 @@ public final class Projection: Module {
 
     public override func forward(_ x: Tensor) throws -> Tensor { try apply(x) }
 
+    /// Sees every input before it is multiplied (calibration: Hessians, importance matrices).
+    public var inputObserver: ((Tensor) throws -> Void)?
+
     /// x (n, in) f32 -> (n, out).
     public func apply(_ x: Tensor) throws -> Tensor {
+        try inputObserver?(x)
         let w = weight.value
         guard let type = w.dtype.ggmlLayout, w.rank == 2 else {
             throw NNError.invalidModel("projection: cannot run a \(w.dtype) \(shapeString(w.shape)) weight")

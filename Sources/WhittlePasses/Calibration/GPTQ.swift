@@ -1,4 +1,5 @@
 import Foundation
+import WhittleKernels
 
 /// GPTQ (Frantar et al. 2022): quantizes a weight matrix column by column, spreading each
 /// column's rounding error over the columns not yet quantized through the inverse Hessian of
@@ -99,17 +100,9 @@ public struct GPTQ {
                     }
                 }
             }
-            // Lazy update of the remaining columns: W[:, i2:] -= Err · U[i1:i2, i2:].
+            // Lazy update of the remaining columns: W[:, i2:] -= Err · U[i1:i2, i2:], by the GEMM.
             if i2 < cols {
-                for r in 0..<rows {
-                    let wrow = r * cols
-                    for i in 0..<count {
-                        let e = err[r * options.blockSize + i]
-                        if e == 0 { continue }
-                        let urow = (i1 + i) * cols
-                        for j in i2..<cols { wp[wrow + j] -= e * u[urow + j] }
-                    }
-                }
+                lazyUpdate(&wp, err: &err, u: u, rows: rows, cols: cols, i1: i1, i2: i2, stride: options.blockSize)
             }
             i1 = i2
         }
@@ -125,5 +118,19 @@ public struct GPTQ {
             }
         }
         return Result(blocks: blocks, values: q, loss: loss, damp: damp)
+    }
+
+    /// W[:, i2:] -= Err[:, 0..<i2-i1] · U[i1..<i2, i2:] (Err is rows x stride, row-major).
+    static func lazyUpdate(_ w: inout [Float], err: inout [Float], u: [Float], rows: Int, cols: Int, i1: Int, i2: Int, stride: Int) {
+        let count = i2 - i1
+        for k in 0..<err.count { err[k] = -err[k] }
+        err.withUnsafeBufferPointer { e in
+            u.withUnsafeBufferPointer { ub in
+                w.withUnsafeMutableBufferPointer { wb in
+                    GEMM.sgemm(m: rows, n: cols - i2, k: count, a: e.baseAddress!, lda: stride,
+                               b: ub.baseAddress! + i1 * cols + i2, ldb: cols, c: wb.baseAddress! + i2, ldc: cols, beta: 1)
+                }
+            }
+        }
     }
 }

@@ -72,64 +72,65 @@ public enum CalibrationError: Error, CustomStringConvertible, Equatable {
 /// Dense symmetric positive-definite helpers in f64 (row-major n x n).
 enum SPD {
     /// In-place lower Cholesky factor L (A = L Lᵀ); false when A is not positive definite.
-    static func cholesky(_ a: inout [Double], _ n: Int) -> Bool {
+    static func cholesky(_ a: UnsafeMutablePointer<Double>, _ n: Int) -> Bool {
         for j in 0..<n {
-            var d = a[j * n + j]
-            for k in 0..<j { d -= a[j * n + k] * a[j * n + k] }
+            let rj = a + j * n
+            var d = rj[j]
+            for k in 0..<j { d -= rj[k] * rj[k] }
             guard d > 0, d.isFinite else { return false }
             let ljj = d.squareRoot()
-            a[j * n + j] = ljj
+            rj[j] = ljj
             for i in (j + 1)..<max(j + 1, n) {
-                var s = a[i * n + j]
-                for k in 0..<j { s -= a[i * n + k] * a[j * n + k] }
-                a[i * n + j] = s / ljj
+                let ri = a + i * n
+                var s = ri[j]
+                for k in 0..<j { s -= ri[k] * rj[k] }
+                ri[j] = s / ljj
             }
-            for k in (j + 1)..<max(j + 1, n) { a[j * n + k] = 0 }
+            for k in (j + 1)..<max(j + 1, n) { rj[k] = 0 }
         }
         return true
     }
 
-    /// A⁻¹ from its lower Cholesky factor L (A⁻¹ = L⁻ᵀ L⁻¹).
-    static func inverseFromCholesky(_ l: [Double], _ n: Int) -> [Double] {
-        // Linv: lower-triangular inverse of L by forward substitution, column by column.
-        var linv = [Double](repeating: 0, count: n * n)
-        for c in 0..<n {
-            linv[c * n + c] = 1 / l[c * n + c]
-            for i in (c + 1)..<max(c + 1, n) {
-                var s = 0.0
-                for k in c..<i { s -= l[i * n + k] * linv[k * n + c] }
-                linv[i * n + c] = s / l[i * n + i]
-            }
-        }
-        var inv = [Double](repeating: 0, count: n * n)
-        for i in 0..<n {
-            for j in i..<n {
-                var s = 0.0
-                for k in j..<n { s += linv[k * n + i] * linv[k * n + j] }
-                inv[i * n + j] = s; inv[j * n + i] = s
-            }
-        }
-        return inv
-    }
-
     /// The upper Cholesky factor U of (H + damp·I)⁻¹ (H⁻¹ = Uᵀ U), as GPTQ uses it; the damping
     /// starts at `percent`·mean(diag H) and grows tenfold (up to 3 retries) while Cholesky fails.
+    /// With J the order reversal and J(H)J = L Lᵀ, U = J L⁻¹ J: one factorisation and one
+    /// triangular inverse instead of the reference's factor, inverse and second factor.
     /// Returns U in f32 and the damping fraction that worked.
     static func dampedInverseUpper(_ h: [Double], _ n: Int, percent: Double) throws -> (u: [Float], percent: Double) {
         let meanDiag = (0..<n).reduce(0.0) { $0 + h[$1 * n + $1] } / Double(max(n, 1))
         var p = percent
+        var a = [Double](repeating: 0, count: n * n)
         for _ in 0..<4 {
-            var a = h
             let damp = p * max(meanDiag, 1e-12)
+            // a = J (H + damp I) J
+            for i in 0..<n { for j in 0..<n { a[i * n + j] = h[(n - 1 - i) * n + (n - 1 - j)] } }
             for i in 0..<n { a[i * n + i] += damp }
-            if cholesky(&a, n) {
-                var inv = inverseFromCholesky(a, n)
-                if cholesky(&inv, n) {
-                    // inv now holds lower L with H⁻¹ = L Lᵀ; GPTQ wants upper U = Lᵀ.
-                    var u = [Float](repeating: 0, count: n * n)
-                    for i in 0..<n { for j in 0...i { u[j * n + i] = Float(inv[i * n + j]) } }
-                    return (u, p)
+            let ok = a.withUnsafeMutableBufferPointer { cholesky($0.baseAddress!, n) }
+            if ok {
+                // M = L⁻¹ (lower), by rows: M[i][c] = (δ_ic − Σ_{c≤k<i} L[i][k]·M[k][c]) / L[i][i].
+                var m = [Double](repeating: 0, count: n * n)
+                a.withUnsafeBufferPointer { l in
+                    m.withUnsafeMutableBufferPointer { mb in
+                        let L = l.baseAddress!, M = mb.baseAddress!
+                        for i in 0..<n {
+                            let mi = M + i * n, li = L + i * n
+                            // Row i of M: mi[c] for c ≤ i accumulates −Σ_k L[i][k]·M[k][c] over k < i.
+                            for k in 0..<i {
+                                let lik = li[k]
+                                if lik == 0 { continue }
+                                let mk = M + k * n
+                                for c in 0...k { mi[c] -= lik * mk[c] }
+                            }
+                            mi[i] += 1
+                            let inv = 1 / li[i]
+                            for c in 0...i { mi[c] *= inv }
+                        }
+                    }
                 }
+                // U = J M J: U[i][j] = M[n-1-i][n-1-j].
+                var u = [Float](repeating: 0, count: n * n)
+                for i in 0..<n { for j in i..<n { u[i * n + j] = Float(m[(n - 1 - i) * n + (n - 1 - j)]) } }
+                return (u, p)
             }
             p *= 10
         }

@@ -94,16 +94,7 @@ public enum SparseGPT {
                     }
                 }
             }
-            if i2 < cols {
-                for r in 0..<rows {
-                    for i in 0..<count {
-                        let e = err[r * bs + i]
-                        if e == 0 { continue }
-                        let urow = (i1 + i) * cols, wrow = r * cols
-                        for j in i2..<cols { w[wrow + j] -= e * u[urow + j] }
-                    }
-                }
-            }
+            if i2 < cols { GPTQ.lazyUpdate(&w, err: &err, u: u, rows: rows, cols: cols, i1: i1, i2: i2, stride: bs) }
             i1 = i2
         }
         return Result(values: w, loss: loss, damp: used)

@@ -34,6 +34,7 @@ final class BindingFuzzTests: XCTestCase {
             let lua = try LuaState(sandbox: true)
             lua.passContext = PassContext(log: { _ in })
             try lua.run(Self.members(), name: "=fuzz.members")
+            try lua.run(Self.fixtures(), name: "=fuzz.fixtures")
             let out = try lua.run(Self.harness, name: "=fuzz")
             summary = out
             _ = try lua.run("collectgarbage(); collectgarbage()")
@@ -48,6 +49,19 @@ final class BindingFuzzTests: XCTestCase {
         XCTAssertEqual(summary.count > 2 ? summary[2] : "?", "")
         XCTAssertEqual(Tensor.liveCount.load(ordering: .relaxed), liveBefore, "tensors leaked by the fuzzed calls")
         XCTAssertEqual(MemoryBudget.used, usedBefore, "budget charges leaked by the fuzzed calls")
+    }
+
+    /// Committed files the seed code opens (models and GGUF files for the object types that need one).
+    static func fixtures(file: String = #filePath) -> String {
+        let tests = URL(fileURLWithPath: file).deletingLastPathComponent().deletingLastPathComponent()
+        let lm = tests.appendingPathComponent("WhittleNNTests/Fixtures/lm")
+        return """
+            fuzz_fixtures = {
+              lm = { "\(lm.appendingPathComponent("llama").path)", "\(lm.appendingPathComponent("qwen3").path)",
+                     "\(lm.appendingPathComponent("bert").path)" },
+              gguf = "\(tests.appendingPathComponent("WhittleFormatsTests/Fixtures/gguf_all_types.gguf").path)",
+            }
+            """
     }
 
     /// `fuzz_members[class] = {methods=, properties=, metamethods=}` from the binding tables.
@@ -133,6 +147,19 @@ harvest(w.prune.magnitude(mlp:clone(), {sparsity = 0.5}))
 w.register_pass{ name = "fuzz.capture", doc = "keeps its context", apply = function(m, o, ctx) captured_ctx = ctx end }
 w.run_pass("fuzz.capture", mlp:clone(), {})
 harvest(captured_ctx)                         -- a context used after its pass returned
+-- Objects that need a file: optional, so that the fuzzer also runs on a checkout without them.
+local function try(f, ...) local ok, v = pcall(f, ...); if ok then harvest(v) end; return ok and v or nil end
+if w.lm then for _, path in ipairs(fuzz_fixtures.lm) do try(w.lm.load, path) end end
+if w.gguf then
+  local g = try(w.gguf.open, fuzz_fixtures.gguf)
+  if g then
+    harvest(g.tensors)                                     -- lazy tensor table (Lua object)
+    harvest(rawget(getmetatable(g.tensors), "__gguf"))     -- the GGUFFile behind it
+  end
+  pcall(w.gguf.write, "small.gguf", { metadata = { ["general.name"] = "fuzz" }, tensors = { a = w.zeros{32} } })
+  try(w.gguf.open, "small.gguf")
+end
+if w.imatrix then try(w.imatrix.new, {}) end
 
 -- Bad values: every one must be refused or handled by every parameter.
 local cyclic = {}; cyclic[1] = cyclic

@@ -17,8 +17,7 @@ enum GGUFBindings {
             },
             Binding("write", "whittle.gguf.write(path, {metadata=, tensors=, types=, base=})",
                     "Writes a GGUF v3 file atomically. tensors: name -> Tensor (block types are kept as they are), or g.tensors to copy every tensor of an open file as stored. types[key] gives a value's GGUF type; otherwise the type in base (an opened file, whose key and tensor order are also kept), else inferred as gguf-py does (integer i32, float f32).") { c in
-                let path = try c.string(1, "path")
-                try c.host?.checkWritable(path)
+                let path = try c.host?.checkWritable(try c.string(1, "path")) ?? c.string(1, "path")
                 let o = try c.options(2, "spec")
                 let base = try o.value("base") { c in try handle(c, -1, param: "base", optional: true) }
                 let types = try o.value("types") { c in try stringMap(c, -1, param: "types") }
@@ -265,8 +264,7 @@ enum GGUFBindings {
     static let imatrixClass = LuaClass("IMatrix", doc: "An importance matrix: Σx² and row counts per weight, means = Σx² / count.", methods: [
         Binding("save", "im:save(path, {format=\"gguf\"|\"dat\"})", "Writes atomically in llama-imatrix's GGUF format (default; .dat paths get the legacy format).") { c in
             let im = try box(c)
-            let path = try c.string(2, "path")
-            try c.host?.checkWritable(path)
+            let path = try c.host?.checkWritable(try c.string(2, "path")) ?? c.string(2, "path")
             let o = try c.options(3)
             let format = o.has("format") ? ImportanceMatrix.Format(rawValue: try o.string("format", choices: ["gguf", "dat"])) : nil
             try o.finish()

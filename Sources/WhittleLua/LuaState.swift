@@ -81,8 +81,13 @@ public final class LuaState {
     @discardableResult
     public func call(nargs: Int32 = 0, nresults: Int32 = LUA_MULTRET) throws -> Int32 {
         let base = lua_gettop(L) - nargs - 1
-        guard whittle_pcall_traceback(L, nargs, nresults) == LUA_OK else {
-            let message = Lua.string(L, -1) ?? "(error object is not a string)"
+        let status = whittle_pcall_traceback(L, nargs, nresults)
+        guard status == LUA_OK else {
+            var message = Lua.string(L, -1) ?? "(error object is not a string)"
+            if status == LUA_ERRMEM {  // raised without a message handler, so say what ran out
+                let limit = MemoryBudget.limit.map { "memory budget \(formatBytes($0)), " } ?? ""
+                message = "not enough memory for Lua values (\(limit)\(formatBytes(MemoryBudget.used)) in use; raise it with --max-memory or whittle.limits{memory=...})"
+            }
             lua_settop(L, base)
             throw LuaHostError.runtime(message)
         }

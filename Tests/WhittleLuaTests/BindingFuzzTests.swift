@@ -34,6 +34,7 @@ final class BindingFuzzTests: XCTestCase {
             let lua = try LuaState(sandbox: true)
             lua.passContext = PassContext(log: { _ in })
             try lua.run(Self.members(), name: "=fuzz.members")
+            try lua.run(Self.fixtures(), name: "=fuzz.fixtures")
             let out = try lua.run(Self.harness, name: "=fuzz")
             summary = out
             _ = try lua.run("collectgarbage(); collectgarbage()")
@@ -48,6 +49,19 @@ final class BindingFuzzTests: XCTestCase {
         XCTAssertEqual(summary.count > 2 ? summary[2] : "?", "")
         XCTAssertEqual(Tensor.liveCount.load(ordering: .relaxed), liveBefore, "tensors leaked by the fuzzed calls")
         XCTAssertEqual(MemoryBudget.used, usedBefore, "budget charges leaked by the fuzzed calls")
+    }
+
+    /// Committed files the seed code opens (models and GGUF files for the object types that need one).
+    static func fixtures(file: String = #filePath) -> String {
+        let tests = URL(fileURLWithPath: file).deletingLastPathComponent().deletingLastPathComponent()
+        let lm = tests.appendingPathComponent("WhittleNNTests/Fixtures/lm")
+        return """
+            fuzz_fixtures = {
+              lm = { "\(lm.appendingPathComponent("llama").path)", "\(lm.appendingPathComponent("qwen3").path)",
+                     "\(lm.appendingPathComponent("bert").path)" },
+              gguf = "\(tests.appendingPathComponent("WhittleFormatsTests/Fixtures/gguf_all_types.gguf").path)",
+            }
+            """
     }
 
     /// `fuzz_members[class] = {methods=, properties=, metamethods=}` from the binding tables.
@@ -143,6 +157,7 @@ local seed_im = w.imatrix.new{ chunk_size = 4 }
 seed_im:accumulate("a", w.ones{2, 3})
 harvest(seed_im)
 harvest(w.lm.load(LM_FIXTURE))
+harvest(seed_gguf.tensors)                           -- lazy tensor table (Lua object)
 
 -- Bad values: every one must be refused or handled by every parameter.
 local cyclic = {}; cyclic[1] = cyclic

@@ -7,8 +7,14 @@ import PackageDescription
 // Swift included, is compiled for the baseline target. (`hostISA` is kept, empty, for the targets
 // that list it.)
 let hostISA: [SwiftSetting] = []
-// Only the pointer-level kernels drop runtime checks; every layer above keeps them.
-let fast: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+// Only the pointer-level kernels drop runtime checks; every layer above keeps them. Their Swift SIMD code
+// (packing, quantizers, im2col) may assume x86-64-v2 (SSE4.2: pmaxsd, pmovsxbd, roundps), still no AVX.
+#if arch(x86_64)
+let kernelBaseline: [String] = ["-Xcc", "-march=x86-64-v2"]
+#else
+let kernelBaseline: [String] = []
+#endif
+let fast: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"] + kernelBaseline, .when(configuration: .release))]
 
 let package = Package(
     name: "Whittle",
@@ -41,7 +47,7 @@ let package = Package(
         .target(name: "WhittleNN", dependencies: ["WhittleTensor", "WhittleKernels", "WhittleFormats", "WhittleData", "WhittleText"], swiftSettings: hostISA),
 
         // Compression passes: protocol, registry, option schemas, built-in passes.
-        .target(name: "WhittlePasses", dependencies: ["WhittleTensor", "WhittleKernels", "WhittleData", "WhittleNN"], swiftSettings: hostISA),
+        .target(name: "WhittlePasses", dependencies: ["WhittleTensor", "WhittleKernels", "WhittleFormats", "WhittleData", "WhittleNN"], swiftSettings: hostISA),
         // The C ABI native plugins build against, and the host that loads them.
         .target(name: "WhittlePluginABI"),
         // Example native plugin: talks to the host only through the C ABI struct.
@@ -66,7 +72,8 @@ let package = Package(
         .testTarget(name: "WhittleTextTests", dependencies: ["WhittleText", "WhittleFormats"],
                     exclude: ["Fixtures"], swiftSettings: hostISA),
         .testTarget(name: "WhittleNNTests", dependencies: ["WhittleNN", "WhittleData", "WhittleFormats"], exclude: ["Fixtures"], swiftSettings: hostISA),
-        .testTarget(name: "WhittlePassesTests", dependencies: ["WhittlePasses", "WhittleNN", "WhittleData"], swiftSettings: hostISA),
+        .testTarget(name: "WhittlePassesTests", dependencies: ["WhittlePasses", "WhittleNN", "WhittleData", "WhittleFormats", "CZlib"],
+                    exclude: ["Fixtures"], swiftSettings: hostISA),
         .testTarget(name: "WhittlePluginHostTests", dependencies: ["WhittlePluginHost", "WhittlePasses", "WhittleNN"], swiftSettings: hostISA),
         .testTarget(name: "WhittleLuaTests", dependencies: ["WhittleLua", "CLua"], swiftSettings: hostISA),
         .testTarget(name: "WhittleCLITests", dependencies: ["whittle"], swiftSettings: hostISA),

@@ -9,7 +9,7 @@ VERSION=0.3.36
 CACHE="${WHITTLE_CACHE:-$HOME/.cache/whittle}"
 ROOT="$CACHE/llama.cpp-$VERSION"
 BIN="$ROOT/build/bin"
-TARGETS=(llama-quantize llama-perplexity llama-bench llama-imatrix llama-tokenize test-quantize-perf llama-gguf-split llama-cli)
+TARGETS=(llama-quantize llama-perplexity llama-bench llama-imatrix llama-tokenize test-quantize-perf llama-gguf-split llama-completion)
 have_all() { for t in "${TARGETS[@]}"; do [ -x "$BIN/$t" ] || return 1; done; }
 if have_all; then echo "$BIN"; exit 0; fi
 mkdir -p "$ROOT"

@@ -62,7 +62,7 @@ static inline float ck_half_to_float(uint16_t h) {
 static inline uint16_t ck_float_to_half(float x) {
     uint32_t u; memcpy(&u, &x, 4);
     uint32_t sign = (u >> 16) & 0x8000, a = u & 0x7FFFFFFF;
-    if (a > 0x7F800000) return (uint16_t)(sign | 0x7E00);          /* NaN */
+    if (a > 0x7F800000) return (uint16_t)(sign | 0x7E00 | ((a >> 13) & 0x3FF));  /* NaN, payload kept */
     if (a >= 0x477FF000) return (uint16_t)(sign | 0x7C00);         /* overflow to inf (incl. rounding up) */
     if (a < 0x38800000) {                                          /* subnormal or zero */
         if (a < 0x33000000) return (uint16_t)sign;                 /* below half the smallest subnormal */

@@ -12,6 +12,8 @@ typedef float (*ck_dot_fn)(long n, const void *w, const void *act);
     void P##_sgemm_tile(long kc, const float *a, const float *b, float *c, long ldc, int rows, int cols, float beta); \
     float P##_dot_f32(long n, const float *a, const float *b); \
     void P##_axpy_rows(long rows, long length, const float *m, long ld, const float *x, float *y); \
+    long P##_quantize_q8_0(const float *x, uint8_t *out, long nb); \
+    long P##_quantize_q4_0(const float *x, uint8_t *out, long nb); \
     void P##_i8_gemm(long m, long n, long kq, const uint8_t *a, long lda, const int8_t *bp, const int32_t *colsum, long panel0, long panel1, int32_t *c, long ldc);
 
 CK_ISA_FUNCTIONS(ck_scalar)

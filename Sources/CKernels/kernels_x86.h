@@ -9,8 +9,37 @@
 #define CK_CAT2(a, b) a##b
 #define CK_CAT(a, b) CK_CAT2(a, b)
 #define FN(name) CK_CAT(CK_PREFIX, name)
+#define QZ_PREFIX CK_PREFIX
+#include "quantize_impl.h"
 #define MM256_SET_M128I(a, b) _mm256_insertf128_si256(_mm256_castsi128_si256(b), (a), 1)
-#define HF(x) _cvtsh_ss(x)
+#define HF(x) half_to_float(x)
+
+/* f16 -> f32 with vcvtph2ps on a register loaded by vmovd. Written as asm because clang turns
+   _cvtsh_ss (and every intrinsic spelling of it) into vpinsrw merging into whatever register is
+   free, often an accumulator: each block then waited for the previous block's FMA, a false
+   dependency that halved the speed of the 32-element kernels. */
+static inline float half_to_float(uint16_t h) {
+    __m128 r;
+    const __m128i v = _mm_cvtsi32_si128((int)h);
+    __asm__("vcvtph2ps %1, %0" : "=x"(r) : "x"(v));
+    return _mm_cvtss_f32(r);
+}
+
+/* Both f16 scales of a block pair converted in one vcvtph2ps from a GPR (vmovd zero-extends,
+   so no false dependency either) and multiplied, broadcast to 8 lanes. */
+static inline __m256 dscale(uint16_t a, uint16_t b) {
+    const __m128 d = _mm_cvtph_ps(_mm_cvtsi32_si128((int)((uint32_t)a | (uint32_t)b << 16)));
+    return _mm256_broadcastss_ps(_mm_mul_ss(d, _mm_movehdup_ps(d)));
+}
+
+/* Q4_1/Q5_1 x Q8_1: the weight's (d, m) and the activation's (d, s) are adjacent f16 pairs, so
+   one vcvtph2ps gives [d, m, dy, s]; lane 0 of the result is d*dy, lane 1 is m*s. */
+static inline __m128 dm_products(const void *w, const void *a) {
+    uint32_t w32, a32;
+    memcpy(&w32, w, 4); memcpy(&a32, a, 4);
+    const __m128 v = _mm_cvtph_ps(_mm_set_epi32(0, 0, (int)a32, (int)w32));
+    return _mm_mul_ps(v, _mm_movehl_ps(v, v));
+}
 
 static inline float hsum_float_8(const __m256 x) {
     __m128 res = _mm256_extractf128_ps(x, 1);
@@ -24,11 +53,15 @@ static inline float hsum_float_8(const __m256 x) {
 static inline __m256i bytes_from_bits_32(const uint8_t *x) {
     uint32_t x32;
     memcpy(&x32, x, sizeof(uint32_t));
+#if CK_AVX512
+    return _mm256_movm_epi8((__mmask32)x32);  /* vpmovm2b: one instruction from a mask register */
+#else
     const __m256i shuf_mask = _mm256_set_epi64x(0x0303030303030303, 0x0202020202020202, 0x0101010101010101, 0x0000000000000000);
     __m256i bytes = _mm256_shuffle_epi8(_mm256_set1_epi32((int)x32), shuf_mask);
     const __m256i bit_mask = _mm256_set1_epi64x(0x7fbfdfeff7fbfdfe);
     bytes = _mm256_or_si256(bytes, bit_mask);
     return _mm256_cmpeq_epi8(bytes, _mm256_set1_epi64x(-1));
+#endif
 }
 
 /* 16 bytes of nibbles to 32 bytes in [0, 15]: low nibbles first, then high nibbles. */
@@ -37,6 +70,14 @@ static inline __m256i bytes_from_nibbles_32(const uint8_t *rsi) {
     const __m256i bytes = MM256_SET_M128I(_mm_srli_epi16(tmp, 4), tmp);
     return _mm256_and_si256(_mm256_set1_epi8(0xF), bytes);
 }
+
+/* Keeps vpmaddwd + vpaddd as two instructions: with VNNI enabled LLVM fuses them into vpdpwssd,
+   which chains every step of a K-quant loop through one accumulator (measured slower). */
+#if CK_VNNI
+#define NOFUSE(v) __asm__("" : "+x"(v))
+#else
+#define NOFUSE(v) ((void)0)
+#endif
 
 /* u8 x s8 products summed in groups of 4 to i32 (vpdpbusd, or vpmaddubsw + vpmaddwd). */
 static inline __m256i dot_us8(const __m256i ax, const __m256i sy) {
@@ -111,59 +152,83 @@ static float dot_q4_0(long n, const void *vx, const void *vy) {
         const __m256i qx1 = _mm256_sub_epi8(bytes_from_nibbles_32(x[ib + 1].qs), off);
         const __m256 q0 = mul_sum_i8_pairs_float(qx0, _mm256_loadu_si256((const __m256i *)y[ib].qs));
         const __m256 q1 = mul_sum_i8_pairs_float(qx1, _mm256_loadu_si256((const __m256i *)y[ib + 1].qs));
-        acc0 = _mm256_fmadd_ps(_mm256_set1_ps(HF(x[ib].d) * HF(y[ib].d)), q0, acc0);
-        acc1 = _mm256_fmadd_ps(_mm256_set1_ps(HF(x[ib + 1].d) * HF(y[ib + 1].d)), q1, acc1);
+        acc0 = _mm256_fmadd_ps(dscale(x[ib].d, y[ib].d), q0, acc0);
+        acc1 = _mm256_fmadd_ps(dscale(x[ib + 1].d, y[ib + 1].d), q1, acc1);
     }
     for (; ib < nb; ib++) {
         const __m256i qx = _mm256_sub_epi8(bytes_from_nibbles_32(x[ib].qs), off);
         const __m256 q = mul_sum_i8_pairs_float(qx, _mm256_loadu_si256((const __m256i *)y[ib].qs));
-        acc0 = _mm256_fmadd_ps(_mm256_set1_ps(HF(x[ib].d) * HF(y[ib].d)), q, acc0);
+        acc0 = _mm256_fmadd_ps(dscale(x[ib].d, y[ib].d), q, acc0);
     }
     return hsum_float_8(_mm256_add_ps(acc0, acc1));
 }
 
-static float dot_q4_1(long n, const void *vx, const void *vy) {
-    const blk_q4_1 *x = vx; const blk_q8_1 *y = vy;
-    __m256 acc = _mm256_setzero_ps();
-    float summs = 0;
-    for (long ib = 0; ib < n / QK; ib++) {
-        summs += HF(x[ib].m) * HF(y[ib].s);
-        const __m256i qx = bytes_from_nibbles_32(x[ib].qs);
-        const __m256i qy = _mm256_loadu_si256((const __m256i *)y[ib].qs);
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(HF(x[ib].d) * HF(y[ib].d)), mul_sum_us8_pairs_float(qx, qy), acc);
-    }
-    return hsum_float_8(acc) + summs;
+/* One block's d * (integer dot) added to 8 partial lanes; two blocks per step keep two FMA chains. */
+static inline __m256 one_q4_1(const blk_q4_1 *x, const blk_q8_1 *y, __m128 *summs, __m256 acc) {
+    const __m128 dm = dm_products(x, y);
+    *summs = _mm_add_ps(*summs, dm);
+    const __m256 q = mul_sum_us8_pairs_float(bytes_from_nibbles_32(x->qs), _mm256_loadu_si256((const __m256i *)y->qs));
+    return _mm256_fmadd_ps(_mm256_broadcastss_ps(dm), q, acc);
 }
 
-static float dot_q5_0(long n, const void *vx, const void *vy) {
-    const blk_q5_0 *x = vx; const blk_q8_0 *y = vy;
-    __m256 acc = _mm256_setzero_ps();
-    for (long ib = 0; ib < n / QK; ib++) {
-        __m256i qx = bytes_from_nibbles_32(x[ib].qs);
-        __m256i bxhi = bytes_from_bits_32(x[ib].qh);
-        bxhi = _mm256_andnot_si256(bxhi, _mm256_set1_epi8((char)0xF0));
-        qx = _mm256_or_si256(qx, bxhi);
-        const __m256 q = mul_sum_i8_pairs_float(qx, _mm256_loadu_si256((const __m256i *)y[ib].qs));
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(HF(x[ib].d) * HF(y[ib].d)), q, acc);
-    }
-    return hsum_float_8(acc);
+static inline __m256 one_q5_1(const blk_q5_1 *x, const blk_q8_1 *y, __m128 *summs, __m256 acc) {
+    const __m128 dm = dm_products(x, y);
+    *summs = _mm_add_ps(*summs, dm);
+    const __m256i bxhi = _mm256_and_si256(bytes_from_bits_32(x->qh), _mm256_set1_epi8(0x10));
+    const __m256i qx = _mm256_or_si256(bytes_from_nibbles_32(x->qs), bxhi);
+    const __m256 q = mul_sum_us8_pairs_float(qx, _mm256_loadu_si256((const __m256i *)y->qs));
+    return _mm256_fmadd_ps(_mm256_broadcastss_ps(dm), q, acc);
 }
 
-static float dot_q5_1(long n, const void *vx, const void *vy) {
-    const blk_q5_1 *x = vx; const blk_q8_1 *y = vy;
-    __m256 acc = _mm256_setzero_ps();
-    float summs = 0;
-    for (long ib = 0; ib < n / QK; ib++) {
-        summs += HF(x[ib].m) * HF(y[ib].s);
-        __m256i qx = bytes_from_nibbles_32(x[ib].qs);
-        __m256i bxhi = bytes_from_bits_32(x[ib].qh);
-        bxhi = _mm256_and_si256(bxhi, _mm256_set1_epi8(0x10));
-        qx = _mm256_or_si256(qx, bxhi);
-        const __m256 q = mul_sum_us8_pairs_float(qx, _mm256_loadu_si256((const __m256i *)y[ib].qs));
-        acc = _mm256_fmadd_ps(q, _mm256_set1_ps(HF(x[ib].d) * HF(y[ib].d)), acc);
-    }
-    return hsum_float_8(acc) + summs;
+#define DOT_WITH_MINS(NAME, WT, AT, BLOCK) \
+static float NAME(long n, const void *vx, const void *vy) { \
+    const WT *x = vx; const AT *y = vy; \
+    const long nb = n / QK; \
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps(); \
+    __m128 s0 = _mm_setzero_ps(), s1 = _mm_setzero_ps(); \
+    long ib = 0; \
+    for (; ib + 2 <= nb; ib += 2) { \
+        acc0 = BLOCK(x + ib, y + ib, &s0, acc0); \
+        acc1 = BLOCK(x + ib + 1, y + ib + 1, &s1, acc1); \
+    } \
+    if (ib < nb) acc0 = BLOCK(x + ib, y + ib, &s0, acc0); \
+    return hsum_float_8(_mm256_add_ps(acc0, acc1)) + _mm_cvtss_f32(_mm_movehdup_ps(_mm_add_ps(s0, s1))); \
 }
+
+DOT_WITH_MINS(dot_q4_1, blk_q4_1, blk_q8_1, one_q4_1)
+DOT_WITH_MINS(dot_q5_1, blk_q5_1, blk_q8_1, one_q5_1)
+
+static inline __m256 one_q5_0(const blk_q5_0 *x, const blk_q8_0 *y, __m256 acc) {
+    const __m256i bxhi = _mm256_andnot_si256(bytes_from_bits_32(x->qh), _mm256_set1_epi8((char)0xF0));
+    const __m256i qx = _mm256_or_si256(bytes_from_nibbles_32(x->qs), bxhi);
+    return _mm256_fmadd_ps(dscale(x->d, y->d), mul_sum_i8_pairs_float(qx, _mm256_loadu_si256((const __m256i *)y->qs)), acc);
+}
+
+static inline __m256 one_iq4_nl(const blk_iq4_nl *x, const blk_q8_0 *y, __m256 acc) {
+    const __m128i values128 = _mm_loadu_si128((const __m128i *)ck_kvalues_iq4nl);
+    const __m128i m4b = _mm_set1_epi8(0x0f);
+    const __m128i q4bits = _mm_loadu_si128((const __m128i *)x->qs);
+    const __m256i q4b = MM256_SET_M128I(_mm_shuffle_epi8(values128, _mm_and_si128(_mm_srli_epi16(q4bits, 4), m4b)),
+                                        _mm_shuffle_epi8(values128, _mm_and_si128(q4bits, m4b)));
+    return _mm256_fmadd_ps(dscale(x->d, y->d), mul_sum_i8_pairs_float(q4b, _mm256_loadu_si256((const __m256i *)y->qs)), acc);
+}
+
+#define DOT_PLAIN(NAME, WT, BLOCK) \
+static float NAME(long n, const void *vx, const void *vy) { \
+    const WT *x = vx; const blk_q8_0 *y = vy; \
+    const long nb = n / QK; \
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps(); \
+    long ib = 0; \
+    for (; ib + 2 <= nb; ib += 2) { \
+        acc0 = BLOCK(x + ib, y + ib, acc0); \
+        acc1 = BLOCK(x + ib + 1, y + ib + 1, acc1); \
+    } \
+    if (ib < nb) acc0 = BLOCK(x + ib, y + ib, acc0); \
+    return hsum_float_8(_mm256_add_ps(acc0, acc1)); \
+}
+
+DOT_PLAIN(dot_q5_0, blk_q5_0, one_q5_0)
+DOT_PLAIN(dot_iq4_nl, blk_iq4_nl, one_iq4_nl)
 
 static float dot_q8_0(long n, const void *vx, const void *vy) {
     const blk_q8_0 *x = vx; const blk_q8_0 *y = vy;
@@ -173,32 +238,14 @@ static float dot_q8_0(long n, const void *vx, const void *vy) {
     for (; ib + 2 <= nb; ib += 2) {
         const __m256 q0 = mul_sum_i8_pairs_float(_mm256_loadu_si256((const __m256i *)x[ib].qs), _mm256_loadu_si256((const __m256i *)y[ib].qs));
         const __m256 q1 = mul_sum_i8_pairs_float(_mm256_loadu_si256((const __m256i *)x[ib + 1].qs), _mm256_loadu_si256((const __m256i *)y[ib + 1].qs));
-        acc0 = _mm256_fmadd_ps(_mm256_set1_ps(HF(x[ib].d) * HF(y[ib].d)), q0, acc0);
-        acc1 = _mm256_fmadd_ps(_mm256_set1_ps(HF(x[ib + 1].d) * HF(y[ib + 1].d)), q1, acc1);
+        acc0 = _mm256_fmadd_ps(dscale(x[ib].d, y[ib].d), q0, acc0);
+        acc1 = _mm256_fmadd_ps(dscale(x[ib + 1].d, y[ib + 1].d), q1, acc1);
     }
     for (; ib < nb; ib++) {
         const __m256 q = mul_sum_i8_pairs_float(_mm256_loadu_si256((const __m256i *)x[ib].qs), _mm256_loadu_si256((const __m256i *)y[ib].qs));
-        acc0 = _mm256_fmadd_ps(_mm256_set1_ps(HF(x[ib].d) * HF(y[ib].d)), q, acc0);
+        acc0 = _mm256_fmadd_ps(dscale(x[ib].d, y[ib].d), q, acc0);
     }
     return hsum_float_8(_mm256_add_ps(acc0, acc1));
-}
-
-static float dot_iq4_nl(long n, const void *vx, const void *vy) {
-    const blk_iq4_nl *x = vx; const blk_q8_0 *y = vy;
-    const long nb = n / QK;
-    const __m128i values128 = _mm_loadu_si128((const __m128i *)ck_kvalues_iq4nl);
-    const __m128i m4b = _mm_set1_epi8(0x0f);
-    __m256 accum1 = _mm256_setzero_ps(), accum2 = _mm256_setzero_ps();
-    long ib = 0;
-    for (; ib < nb; ib++) {
-        const __m128i q4bits = _mm_loadu_si128((const __m128i *)x[ib].qs);
-        const __m256i q4b = MM256_SET_M128I(_mm_shuffle_epi8(values128, _mm_and_si128(_mm_srli_epi16(q4bits, 4), m4b)),
-                                            _mm_shuffle_epi8(values128, _mm_and_si128(q4bits, m4b)));
-        const __m256 p = mul_sum_i8_pairs_float(q4b, _mm256_loadu_si256((const __m256i *)y[ib].qs));
-        if (ib & 1) accum2 = _mm256_fmadd_ps(_mm256_set1_ps(HF(y[ib].d) * HF(x[ib].d)), p, accum2);
-        else accum1 = _mm256_fmadd_ps(_mm256_set1_ps(HF(y[ib].d) * HF(x[ib].d)), p, accum1);
-    }
-    return hsum_float_8(_mm256_add_ps(accum1, accum2));
 }
 
 /* ---------------- K-quants against Q8_K ---------------- */
@@ -330,9 +377,10 @@ static float dot_q4_K(long n, const void *vx, const void *vy) {
             const __m256i q4l = _mm256_and_si256(q4bits, m4);
             const __m256i q4h = _mm256_and_si256(_mm256_srli_epi16(q4bits, 4), m4);
             const __m256i q8l = _mm256_loadu_si256((const __m256i *)q8); q8 += 32;
-            const __m256i p16l = _mm256_madd_epi16(scale_l, _mm256_maddubs_epi16(q4l, q8l));
+            __m256i p16l = _mm256_madd_epi16(scale_l, _mm256_maddubs_epi16(q4l, q8l));
             const __m256i q8h = _mm256_loadu_si256((const __m256i *)q8); q8 += 32;
-            const __m256i p16h = _mm256_madd_epi16(scale_h, _mm256_maddubs_epi16(q4h, q8h));
+            __m256i p16h = _mm256_madd_epi16(scale_h, _mm256_maddubs_epi16(q4h, q8h));
+            NOFUSE(p16l); NOFUSE(p16h);
             sumi = _mm256_add_epi32(sumi, _mm256_add_epi32(p16l, p16h));
         }
         acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(sumi), acc);
@@ -382,8 +430,9 @@ static float dot_q5_K(long n, const void *vx, const void *vy) {
             hmask = _mm256_slli_epi16(hmask, 1);
             const __m256i q8_0 = _mm256_loadu_si256((const __m256i *)q8); q8 += 32;
             const __m256i q8_1 = _mm256_loadu_si256((const __m256i *)q8); q8 += 32;
-            const __m256i p16_0 = _mm256_madd_epi16(scale_0, _mm256_maddubs_epi16(q5_0, q8_0));
-            const __m256i p16_1 = _mm256_madd_epi16(scale_1, _mm256_maddubs_epi16(q5_1, q8_1));
+            __m256i p16_0 = _mm256_madd_epi16(scale_0, _mm256_maddubs_epi16(q5_0, q8_0));
+            __m256i p16_1 = _mm256_madd_epi16(scale_1, _mm256_maddubs_epi16(q5_1, q8_1));
+            NOFUSE(p16_0); NOFUSE(p16_1);
             sumi = _mm256_add_epi32(sumi, _mm256_add_epi32(p16_0, p16_1));
         }
         acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(sumi), acc);
@@ -532,7 +581,7 @@ static inline float dot_half(long n, const uint16_t *w, const float *x, int bf16
     }
     float s = hsum_float_8(_mm256_add_ps(_mm256_add_ps(s0, s1), _mm256_add_ps(s2, s3)));
 #endif
-    for (; i < n; i++) s += (bf16 ? bf16_scalar(w[i]) : _cvtsh_ss(w[i])) * x[i];
+    for (; i < n; i++) s += (bf16 ? bf16_scalar(w[i]) : half_to_float(w[i])) * x[i];
     return s;
 }
 
@@ -542,7 +591,7 @@ static float dot_bf16(long n, const void *w, const void *x) { return dot_half(n,
 void FN(widen)(int bf16, const uint16_t *src, float *dst, long n) {
     long i = 0;
     for (; i + 8 <= n; i += 8) _mm256_storeu_ps(dst + i, widen8(src + i, bf16));
-    for (; i < n; i++) dst[i] = bf16 ? bf16_scalar(src[i]) : _cvtsh_ss(src[i]);
+    for (; i < n; i++) dst[i] = bf16 ? bf16_scalar(src[i]) : half_to_float(src[i]);
 }
 
 ck_dot_fn FN(dot_fn)(int type) {
@@ -658,7 +707,8 @@ void FN(axpy_rows)(long rows, long length, const float *m, long ld, const float 
 /* R rows x 32 columns of C, all of k, with vpdpbusd on u8 = x + 128; the 128 * colsum share is
    taken off at the end so C holds the signed products. */
 static inline __attribute__((always_inline)) void i8_tile(const int R, long kq, const uint8_t *a, long lda,
-                                                          const int8_t *b, const int32_t *colsum, int32_t *c, long ldc, int cols) {
+                                                          const int8_t *b, const int32_t *colsum, int32_t *c, long ldc, int cols,
+                                                          int accumulate) {
     __m512i acc[8][2];
     for (int r = 0; r < R; r++) { acc[r][0] = _mm512_setzero_si512(); acc[r][1] = _mm512_setzero_si512(); }
     for (long q = 0; q < kq; q++) {
@@ -671,9 +721,16 @@ static inline __attribute__((always_inline)) void i8_tile(const int R, long kq, 
             acc[r][1] = _mm512_dpbusd_epi32(acc[r][1], av, b1);
         }
     }
-    const __m512i cs0 = _mm512_slli_epi32(_mm512_loadu_si512(colsum), 7), cs1 = _mm512_slli_epi32(_mm512_loadu_si512(colsum + 16), 7);
     const __mmask16 m0 = cols >= 16 ? 0xFFFF : (__mmask16)((1u << cols) - 1);
     const __mmask16 m1 = cols >= 32 ? 0xFFFF : cols <= 16 ? 0 : (__mmask16)((1u << (cols - 16)) - 1);
+    if (accumulate) {
+        for (int r = 0; r < R; r++) {
+            _mm512_mask_storeu_epi32(c + r * ldc, m0, _mm512_add_epi32(acc[r][0], _mm512_maskz_loadu_epi32(m0, c + r * ldc)));
+            _mm512_mask_storeu_epi32(c + r * ldc + 16, m1, _mm512_add_epi32(acc[r][1], _mm512_maskz_loadu_epi32(m1, c + r * ldc + 16)));
+        }
+        return;
+    }
+    const __m512i cs0 = _mm512_slli_epi32(_mm512_loadu_si512(colsum), 7), cs1 = _mm512_slli_epi32(_mm512_loadu_si512(colsum + 16), 7);
     for (int r = 0; r < R; r++) {
         _mm512_mask_storeu_epi32(c + r * ldc, m0, _mm512_sub_epi32(acc[r][0], cs0));
         _mm512_mask_storeu_epi32(c + r * ldc + 16, m1, _mm512_sub_epi32(acc[r][1], cs1));
@@ -684,7 +741,8 @@ static inline __attribute__((always_inline)) void i8_tile(const int R, long kq, 
 /* R rows x 32 columns: x = u8 - 128 in [-127, 127] signs the weights' partner, |w| <= 128 is the
    unsigned side of vpmaddubsw, so pairs stay below 2^15 and the i32 sums are exact. */
 static inline __attribute__((always_inline)) void i8_tile(const int R, long kq, const uint8_t *a, long lda,
-                                                          const int8_t *b, const int32_t *colsum, int32_t *c, long ldc, int cols) {
+                                                          const int8_t *b, const int32_t *colsum, int32_t *c, long ldc, int cols,
+                                                          int accumulate) {
     (void)colsum;
     __m256i acc[2][4];
     for (int r = 0; r < R; r++) for (int v = 0; v < 4; v++) acc[r][v] = _mm256_setzero_si256();
@@ -705,36 +763,55 @@ static inline __attribute__((always_inline)) void i8_tile(const int R, long kq, 
     }
     for (int r = 0; r < R; r++) {
         if (cols == 32) {
-            for (int v = 0; v < 4; v++) _mm256_storeu_si256((__m256i *)(c + r * ldc + 8 * v), acc[r][v]);
+            for (int v = 0; v < 4; v++) {
+                __m256i *dst = (__m256i *)(c + r * ldc + 8 * v);
+                _mm256_storeu_si256(dst, accumulate ? _mm256_add_epi32(acc[r][v], _mm256_loadu_si256(dst)) : acc[r][v]);
+            }
         } else {
             int32_t t[32];
             for (int v = 0; v < 4; v++) _mm256_storeu_si256((__m256i *)(t + 8 * v), acc[r][v]);
-            for (int j = 0; j < cols; j++) c[r * ldc + j] = t[j];
+            for (int j = 0; j < cols; j++) c[r * ldc + j] = t[j] + (accumulate ? c[r * ldc + j] : 0);
         }
     }
 }
 #define I8_MAXR 2
 #endif
 
+/* Blocked over rows of A (128 at a time stay in L2 across every panel) and over k (a 64 x 128-byte
+   slice of a panel, 8 KB, stays in L1 while those rows pass over it); C accumulates across slices. */
+#define I8_KQB 64
+#define I8_MC 128
+
+static inline void i8_rows(long m, long kqb, const uint8_t *a0, long lda, const int8_t *b, const int32_t *cs,
+                           int32_t *c, long ldc, int cols, int accumulate) {
+    long i = 0;
+    for (; i + I8_MAXR <= m; i += I8_MAXR) i8_tile(I8_MAXR, kqb, a0 + i * lda, lda, b, cs, c + i * ldc, ldc, cols, accumulate);
+    switch (m - i) {
+#if CK_AVX512
+    case 7: i8_tile(7, kqb, a0 + i * lda, lda, b, cs, c + i * ldc, ldc, cols, accumulate); break;
+    case 6: i8_tile(6, kqb, a0 + i * lda, lda, b, cs, c + i * ldc, ldc, cols, accumulate); break;
+    case 5: i8_tile(5, kqb, a0 + i * lda, lda, b, cs, c + i * ldc, ldc, cols, accumulate); break;
+    case 4: i8_tile(4, kqb, a0 + i * lda, lda, b, cs, c + i * ldc, ldc, cols, accumulate); break;
+    case 3: i8_tile(3, kqb, a0 + i * lda, lda, b, cs, c + i * ldc, ldc, cols, accumulate); break;
+    case 2: i8_tile(2, kqb, a0 + i * lda, lda, b, cs, c + i * ldc, ldc, cols, accumulate); break;
+#endif
+    case 1: i8_tile(1, kqb, a0 + i * lda, lda, b, cs, c + i * ldc, ldc, cols, accumulate); break;
+    default: break;
+    }
+}
+
 void FN(i8_gemm)(long m, long n, long kq, const uint8_t *a, long lda, const int8_t *bp, const int32_t *colsum,
                  long panel0, long panel1, int32_t *c, long ldc) {
-    for (long t = panel0; t < panel1; t++) {
-        const int8_t *b = bp + t * kq * 128;
-        const long colsl = n - t * 32;
-        const int cols = colsl >= 32 ? 32 : (int)colsl;
-        long i = 0;
-        for (; i + I8_MAXR <= m; i += I8_MAXR) i8_tile(I8_MAXR, kq, a + i * lda, lda, b, colsum + t * 32, c + i * ldc + t * 32, ldc, cols);
-        switch (m - i) {
-#if CK_AVX512
-        case 7: i8_tile(7, kq, a + i * lda, lda, b, colsum + t * 32, c + i * ldc + t * 32, ldc, cols); break;
-        case 6: i8_tile(6, kq, a + i * lda, lda, b, colsum + t * 32, c + i * ldc + t * 32, ldc, cols); break;
-        case 5: i8_tile(5, kq, a + i * lda, lda, b, colsum + t * 32, c + i * ldc + t * 32, ldc, cols); break;
-        case 4: i8_tile(4, kq, a + i * lda, lda, b, colsum + t * 32, c + i * ldc + t * 32, ldc, cols); break;
-        case 3: i8_tile(3, kq, a + i * lda, lda, b, colsum + t * 32, c + i * ldc + t * 32, ldc, cols); break;
-        case 2: i8_tile(2, kq, a + i * lda, lda, b, colsum + t * 32, c + i * ldc + t * 32, ldc, cols); break;
-#endif
-        case 1: i8_tile(1, kq, a + i * lda, lda, b, colsum + t * 32, c + i * ldc + t * 32, ldc, cols); break;
-        default: break;
+    for (long i0 = 0; i0 < m; i0 += I8_MC) {
+        const long mc = m - i0 < I8_MC ? m - i0 : I8_MC;
+        for (long t = panel0; t < panel1; t++) {
+            const long colsl = n - t * 32;
+            const int cols = colsl >= 32 ? 32 : (int)colsl;
+            for (long q0 = 0; q0 < kq; q0 += I8_KQB) {
+                const long kqb = kq - q0 < I8_KQB ? kq - q0 : I8_KQB;
+                i8_rows(mc, kqb, a + i0 * lda + 4 * q0, lda, bp + t * kq * 128 + q0 * 128, colsum + t * 32,
+                        c + i0 * ldc + t * 32, ldc, cols, q0 > 0);
+            }
         }
     }
 }

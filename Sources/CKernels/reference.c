@@ -6,6 +6,10 @@
 #include "internal.h"
 #include <math.h>
 
+#define QZ_PREFIX ck_scalar_
+#include "quantize_impl.h"
+#undef QZ_PREFIX
+
 #define H(x) ck_half_to_float(x)
 
 static inline int nearest_int(float fval) {

@@ -147,6 +147,7 @@ enum BenchSuite {
         all.append(spmv24(4096, 4096))
         all.append(quantize(.q8_0))
         all.append(quantize(.q4_0))
+        all += ggmlQuantizeCases()
         return all
     }
 
@@ -256,6 +257,31 @@ enum BenchSuite {
             let x = FloatBuffer(cols, seed: 24), y = FloatBuffer(rows, seed: 25)
             return { s.spmv(x: x.p, y: y.p) }
         }
+    }
+
+    /// GGMLCodec.quantize for every ggml type on 256 rows of 4096 (with an imatrix for the types that read one):
+    /// compare with llama.cpp's `test-quantize-perf --op quantize_row_q_reference`.
+    static func ggmlQuantizeCases() -> [BenchCase] {
+        let rows = 256, cols = 4096, n = rows * cols
+        let types: [GGMLType] = [.f16, .bf16, .q4_0, .q4_1, .q5_0, .q5_1, .q8_0, .q2_K, .q3_K, .q4_K, .q5_K, .q6_K, .q8_K,
+                                 .iq4_nl, .iq4_xs, .tq1_0, .tq2_0]
+        var out: [BenchCase] = []
+        for t in types {
+            for withImatrix in GGMLCodec.usesImportance(t) ? [false, true] : [false] {
+                let name = "quantize_ggml_\(t)" + (withImatrix ? "_imatrix" : "")
+                out.append(BenchCase(name: name, shape: "\(rows)x\(cols) f32", flops: 0, bytes: Double(n * 4)) {
+                    let x = FloatBuffer(n, seed: 27), w = FloatBuffer(cols, seed: 28)
+                    for i in 0..<cols { w.p[i] = abs(w.p[i]) + 0.01 }
+                    var q = [UInt8](repeating: 0, count: rows * (t.rowBytes(cols) ?? 0))
+                    return {
+                        try q.withUnsafeMutableBytes {
+                            try GGMLCodec.quantize(t, x.p, $0.baseAddress!, count: n, rowLength: cols, importance: withImatrix ? UnsafePointer(w.p) : nil)
+                        }
+                    }
+                })
+            }
+        }
+        return out
     }
 
     static func quantize(_ f: QuantFormat) -> BenchCase {

@@ -30,6 +30,7 @@ struct PassesCommand: ParsableCommand {
 
     func run() throws {
         let state: LuaState
+        host.applyMemoryBudget()
         do { state = try LuaState(sandbox: host.sandbox) } catch { throw CLIError(String(describing: error)) }
         plugins.load(into: state)
         let all = state.passes.all

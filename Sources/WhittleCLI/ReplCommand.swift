@@ -23,6 +23,7 @@ struct ReplCommand: ParsableCommand {
 
     func run() throws {
         let state: LuaState
+        host.applyMemoryBudget()
         do { state = try LuaState(sandbox: host.sandbox) } catch { throw CLIError(String(describing: error)) }
         plugins.load(into: state)
         let repl = Repl(state: state)

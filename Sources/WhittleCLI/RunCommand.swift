@@ -40,6 +40,7 @@ struct RunCommand: ParsableCommand {
 
     func run() throws {
         let state: LuaState
+        host.applyMemoryBudget()
         do { state = try LuaState(sandbox: host.sandbox) } catch { throw CLIError(String(describing: error)) }
         plugins.load(into: state)
         let file = fileAndArguments.first

@@ -53,8 +53,8 @@ public final class Dataset: CustomStringConvertible {
     }
 
     /// A copy with images mapped to (x - mean) / std; labels are shared. `std` must be non-zero.
-    public func normalized(mean: Float, std: Float) -> Dataset {
-        let x = images.clone()
+    public func normalized(mean: Float, std: Float) throws -> Dataset {
+        let x = try images.checkedClone()
         let inv = 1 / std
         let p = x.floats
         for i in 0..<x.count { p[i] = (p[i] - mean) * inv }
@@ -95,16 +95,20 @@ public struct BatchSequence: Sequence {
         let seq: BatchSequence
         var position = 0
 
-        public mutating func next() -> (x: Tensor, y: Tensor)? {
+        /// The next batch; an allocation that fails (memory budget) stops a `for` loop
+        /// early, so callers that must tell the two apart use `nextBatch()`.
+        public mutating func next() -> (x: Tensor, y: Tensor)? { try? nextBatch() }
+
+        /// The next batch, nil at the end; throws an `AllocationError` when the batch does not fit.
+        public mutating func nextBatch() throws -> (x: Tensor, y: Tensor)? {
             let order = seq.order
             guard position < order.count else { return nil }
             let end = Swift.min(position + seq.size, order.count)
             let rows = end - position
             let d = seq.dataset
             let row = d.sampleSize
-            // Shapes derive from a validated dataset, so these cannot fail.
-            guard let x = try? Tensor(zeros: [rows] + d.images.shape.dropFirst()),
-                  let y = try? Tensor(zeros: [rows]) else { return nil }
+            let x = try Tensor(zeros: [rows] + d.images.shape.dropFirst())
+            let y = try Tensor(zeros: [rows])
             let src = d.images.floats, dst = x.floats
             let ys = d.labels.floats, yd = y.floats
             for r in 0..<rows {

@@ -24,7 +24,10 @@ public enum AtomicFile {
         guard !base.isEmpty, base != ".", base != ".." else {
             throw FileError.cannotWrite(path: path, reason: "not a file name")
         }
-        var template = Array("\(directory)/.\(base).tmp-XXXXXX".utf8CString)
+        removeStaleTemporaries(directory: directory, base: base)
+        // Hidden and not ending in the destination's extension, so no loader or glob picks
+        // it up; the pid lets a later save remove what a killed process left behind.
+        var template = Array("\(directory)/\(temporaryPrefix(base))\(getpid())-XXXXXX".utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard fd >= 0 else { throw FileError.cannotWrite(path: path, reason: "cannot create a temporary file in '\(directory)': \(errnoString())") }
         let tempPath = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
@@ -46,6 +49,22 @@ public enum AtomicFile {
         // Make the rename itself durable; a failure here cannot un-write the file, so it is ignored.
         let dfd = Glibc.open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if dfd >= 0 { _ = fsync(dfd); close(dfd) }
+    }
+
+    /// Temp files for destination `base` start with this, then the writer's pid.
+    static func temporaryPrefix(_ base: String) -> String { ".\(base).tmp-" }
+
+    /// Deletes temp files for `base` whose writer is gone (SIGKILL, power loss: nothing
+    /// else can clean them). A live writer's temp file, or an unparsable name, is kept.
+    static func removeStaleTemporaries(directory: String, base: String) {
+        let prefix = temporaryPrefix(base)
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return }
+        for name in names where name.hasPrefix(prefix) {
+            let rest = name.dropFirst(prefix.count)
+            guard let dash = rest.firstIndex(of: "-"), let pid = Int32(rest[..<dash]), pid > 0 else { continue }
+            if pid == getpid() { continue }
+            if kill(pid, 0) == -1 && errno == ESRCH { unlink(directory + "/" + name) }
+        }
     }
 
     static func parentDirectory(of path: String) -> String {

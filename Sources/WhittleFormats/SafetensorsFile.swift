@@ -47,7 +47,7 @@ public struct SafetensorsFile: Sendable {
             storage = Storage(borrowing: start, byteCount: e.byteCount, owner: mapping, readOnly: true)
         } else {
             // Files from other writers may misalign data; typed loads need alignment.
-            storage = Storage(zeroedBytes: e.byteCount)
+            storage = try Storage(zeroed: e.byteCount, what: "an aligned copy of tensor '\(name)'")
             storage.bytes.copyMemory(from: start, byteCount: e.byteCount)
         }
         return try Tensor(shape: e.shape, dtype: dtype, storage: storage)

@@ -41,10 +41,10 @@ enum AnalysisBindings {
         let plot: String? = o.has("plot") ? try o.string("plot") : nil
         let show = try o.bool("print", default: true)
         try o.finish()
-        if let plot { try c.host?.checkWritable(plot) }
+        let plotTarget = try plot.map { try c.host?.checkWritable($0) ?? $0 }
         let log = c.host?.passContext.log ?? { _ in }
         let result = try Sensitivity.analyze(model, data, levels: levels, targets: targets, progress: log)
-        if let plot { try AtomicFile.write(Data(result.svg().utf8), to: plot) }
+        if let plotTarget { try AtomicFile.write(Data(result.svg().utf8), to: plotTarget) }
         if show { print(result.description) }
         LuaValue.table([
             (.string("baseline"), .number(result.baseline)),

@@ -29,9 +29,15 @@ enum CoreBindings {
             c.host?.generator = SeededGenerator(seed: UInt64(bitPattern: Int64(n)))
             return 0
         },
-        Binding("_check_write", "whittle._check_write(path)", "Sandbox: errors when path is outside the working directory.") { c in
-            try c.host?.checkWritable(try c.string(1, "path"))
-            return 0
+        Binding("_check_write", "whittle._check_write(path) -> real path", "Sandbox: the real path a write lands on; errors when it is outside the working directory.") { c in
+            let path = try c.string(1, "path")
+            c.push(try c.host?.checkWritable(path) ?? path)
+            return 1
+        },
+        Binding("_check_entry", "whittle._check_entry(path) -> path", "Sandbox: for remove/rename; errors when the entry's directory is outside the working directory.") { c in
+            let path = try c.string(1, "path")
+            c.push(try c.host?.checkEntry(path) ?? path)
+            return 1
         },
         Binding("help", "help([f | name])", "Shows the signature and doc of a binding, or lists a namespace.") { c in
             c.push(try Help.text(c))

@@ -57,7 +57,7 @@ enum DataBindings {
             let mean = Float(try c.number(2, "mean", default: Double(stats.mean)))
             let std = Float(try c.number(3, "std", default: Double(stats.std)))
             guard std > 0, std.isFinite, mean.isFinite else { throw c.error("'std' must be a positive number and 'mean' finite, got mean=\(mean) std=\(std)") }
-            c.push(object: d.normalized(mean: mean, std: std), className: "Dataset")
+            c.push(object: try d.normalized(mean: mean, std: std), className: "Dataset")
             return 1
         },
         Binding("stats", "d:stats() -> {mean=, std=}", "Mean and standard deviation of all image elements.") { c in
@@ -84,7 +84,7 @@ enum DataBindings {
     static let batchesClass = LuaClass("Batches", doc: "The iterator d:batches() returns: call it (or use it in a for loop) for x, y.", methods: [], metamethods: [
         Binding("__call", "it() -> x, y | nil", "The next batch, or nil when done.") { c in
             let it = try c.object(1, "iterator", BatchIterator.self, className: "Batches")
-            guard let (x, y) = it.next() else { c.pushNil(); return 1 }
+            guard let (x, y) = try it.next() else { c.pushNil(); return 1 }
             c.push(x)
             c.push(y)
             return 2
@@ -112,8 +112,8 @@ final class BatchIterator {
         size = seq.size
     }
 
-    func next() -> (Tensor, Tensor)? {
-        guard let b = iterator.next() else { return nil }
+    func next() throws -> (Tensor, Tensor)? {
+        guard let b = try iterator.nextBatch() else { return nil }
         done += 1
         return (b.x, b.y)
     }

@@ -6,18 +6,20 @@ import CLuaShim
 enum Library {
     /// All namespaces; entries with the same path share one table.
     static let namespaces: [Namespace] = [
-        Namespace("", doc: "tensors, timing, threads and help", CoreBindings.functions + TensorBindings.functions),
+        Namespace("", doc: "tensors, timing, threads and help", CoreBindings.functions + TensorBindings.functions + LimitsBindings.functions),
         Namespace("", doc: "compression passes", PassBindings.functions),
     ] + QuantizeBindings.namespaces + DataBindings.namespaces + NNBindings.namespaces + PluginBindings.namespaces + ReportBindings.namespaces + AnalysisBindings.namespaces
+        + GGUFBindings.namespaces
         + LMBindings.namespaces
 
     /// All userdata classes.
     static let classes: [LuaClass] = [TensorBindings.tensorClass]
         + QuantizeBindings.classes + DataBindings.classes + NNBindings.classes + PluginBindings.classes
+        + GGUFBindings.classes
         + LMBindings.classes
 
     /// Binding ids, assigned on first use (process-wide, the same for every state).
-    private static let ids: (namespaces: [[Int]], classes: [(methods: [Int], properties: [Int], metamethods: [Int])]) = {
+    static let ids: (namespaces: [[Int]], classes: [(methods: [Int], properties: [Int], metamethods: [Int])]) = {
         let ns = namespaces.map { n in
             n.bindings.map { b in
                 let dotted = n.path.isEmpty ? b.name : n.path + "." + b.name
@@ -34,7 +36,9 @@ enum Library {
 
     /// `__gc` for every class: drops the reference the userdata held.
     static let release = Binding("__gc", "collectgarbage()", "Releases the Swift object.") { c in
-        guard lua_type(c.L, 1) == LUA_TUSERDATA, let raw = lua_touserdata(c.L, 1),
+        // Only our own userdata: __gc can be called by hand on anything (io.stdout, a Lua table).
+        guard lua_type(c.L, 1) == LUA_TUSERDATA, let name = Lua.objectTypeName(c.L, 1),
+              Library.classes.contains(where: { $0.name == name }), let raw = lua_touserdata(c.L, 1),
               let p = raw.load(as: UnsafeRawPointer?.self) else { return 0 }
         raw.storeBytes(of: nil, as: UnsafeRawPointer?.self)
         Unmanaged<AnyObject>.fromOpaque(p).release()
@@ -55,6 +59,8 @@ enum Library {
             }
             Lua.pop(L)
         }
+        lua_pushcclosure(L, whittle_open_nofollow, 0)   // for the sandbox's io.open (the prelude removes it)
+        Lua.setField(L, whittle, "_open_nofollow")
         lua_createtable(L, 0, Int32(classes.count))     // class descriptions for the prelude
         for (k, cls) in classes.enumerated() {
             lua_createtable(L, 0, 3)
@@ -114,4 +120,21 @@ enum Library {
 public enum WhittleLibrary {
     /// Every `whittle.*` name declared in the binding tables.
     public static var completionNames: [String] { Library.completionNames }
+
+    /// Every binding's qualified name ("whittle.zeros", "Tensor:matmul") with its signature,
+    /// whose `key=` options the binding fuzzer fills with bad values.
+    public static var signatures: [(name: String, signature: String)] {
+        _ = Library.ids
+        return BindingTable.entries.map { ($0.qualifiedName, $0.binding.signature) }
+    }
+
+    /// Every class's methods, properties and metamethods, by class name (as in `whittle.<Class>`
+    /// metatables): what the binding fuzzer calls on each object it meets.
+    public static var classMembers: [String: (methods: [String], properties: [String], metamethods: [String])] {
+        var out: [String: (methods: [String], properties: [String], metamethods: [String])] = [:]
+        for c in Library.classes {
+            out[c.name] = (c.methods.map(\.name), c.properties.map(\.name), (c.metamethods + [Library.release]).map(\.name))
+        }
+        return out
+    }
 }

@@ -111,7 +111,8 @@ public struct LuaCall {
         try requireTable(i, param)
         let n = Int(lua_rawlen(L, i))
         var out: [Int] = []
-        out.reserveCapacity(n)
+        // rawlen is any border: a sparse table can report a huge one, so reserve only a little.
+        out.reserveCapacity(min(n, 64))
         for k in 0..<n {
             lua_rawgeti(L, i, lua_Integer(k + 1))
             defer { Lua.pop(L) }

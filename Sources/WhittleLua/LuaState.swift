@@ -1,6 +1,7 @@
 import CLua
 import CLuaShim
 import Foundation
+import WhittleFormats
 import WhittlePasses
 import WhittleTensor
 
@@ -27,8 +28,8 @@ public final class LuaState {
     public let L: LuaPointer
     /// Whether the sandbox (no processes, no native code, no writes outside the working directory) is on.
     public let sandboxed: Bool
-    /// Working directory that sandboxed writes must stay within (resolved, no trailing slash).
-    let sandboxRoot: String
+    /// Where sandboxed writes may go (the working directory at creation); nil without the sandbox.
+    public let sandboxPolicy: SandboxPolicy?
     /// Every pass this state can run: built-ins plus plugins it loaded.
     public let passes = PassRegistry(BuiltinPasses.all())
     /// Logging for passes (stderr by default).
@@ -38,10 +39,10 @@ public final class LuaState {
 
     /// Creates a state with the standard libraries and `whittle`.
     public init(sandbox: Bool = false) throws {
-        guard let L = luaL_newstate() else { throw LuaHostError.cannotCreateState }
+        guard let L = lua_newstate(budgetedLuaAllocator, nil) else { throw LuaHostError.cannotCreateState }
         self.L = L
         sandboxed = sandbox
-        sandboxRoot = resolvePath(FileManager.default.currentDirectoryPath)
+        sandboxPolicy = sandbox ? SandboxPolicy(root: FileManager.default.currentDirectoryPath) : nil
         whittle_set_dispatcher(dispatch)
         guard whittle_open_libs(L) == LUA_OK else { lua_close(L); throw LuaHostError.cannotCreateState }
         // The registry maps this state back to its Swift owner (unretained: the owner outlives the state).
@@ -206,29 +207,40 @@ public final class LuaState {
 
     // MARK: sandbox
 
-    /// Throws when the sandbox is on and `path` resolves outside the working directory.
-    public func checkWritable(_ path: String) throws {
-        guard sandboxed else { return }
-        let absolute = path.hasPrefix("/") ? path : sandboxRoot + "/" + path
-        let resolved = resolvePath(absolute)
-        guard resolved == sandboxRoot || resolved.hasPrefix(sandboxRoot + "/") else {
-            throw LuaBindingError("sandbox: writing '\(path)' is outside the working directory")
-        }
+    /// The path a write to `path` should open: unchanged without the sandbox; with it, the
+    /// real path after `SandboxPolicy.checkWritable`, which throws when that is outside.
+    /// Every binding that writes a file calls this (GGUF, HF and other exporters too).
+    @discardableResult
+    public func checkWritable(_ path: String) throws -> String {
+        guard let sandboxPolicy else { return path }
+        return try sandboxPolicy.checkWritable(path)
+    }
+
+    /// For remove and rename, which act on the directory entry and do not follow a final link.
+    @discardableResult
+    public func checkEntry(_ path: String) throws -> String {
+        guard let sandboxPolicy else { return path }
+        return try sandboxPolicy.checkEntry(path)
     }
 }
 
-/// `path` made absolute and canonical: symlinks of the longest existing prefix resolved, "." and ".." removed.
-func resolvePath(_ path: String) -> String {
-    var parts = URL(fileURLWithPath: path).standardized.pathComponents
-    var tail: [String] = []
-    while !parts.isEmpty {
-        let candidate = NSString.path(withComponents: parts)
-        if let real = realpath(candidate, nil) {
-            defer { free(real) }
-            let base = String(cString: real)
-            return tail.isEmpty ? base : (base == "/" ? "" : base) + "/" + tail.reversed().joined(separator: "/")
-        }
-        tail.append(parts.removeLast())
+/// Lua's allocator: the Lua heap counts against the memory budget, so a recipe that
+/// builds huge tables gets Lua's "not enough memory" error instead of the OOM killer.
+let budgetedLuaAllocator: lua_Alloc = { _, pointer, oldSize, newSize in
+    let old = pointer == nil ? 0 : oldSize  // without a block, oldSize encodes the object type
+    if newSize == 0 {
+        free(pointer)
+        MemoryBudget.release(bytes: old)
+        return nil
     }
-    return path
+    let growth = newSize - old
+    if growth > 0 {
+        do { try MemoryBudget.charge(bytes: growth, what: "Lua values") } catch { return nil }
+    }
+    guard let grown = realloc(pointer, newSize) else {
+        if growth > 0 { MemoryBudget.release(bytes: growth) }
+        return nil
+    }
+    if growth < 0 { MemoryBudget.release(bytes: -growth) }
+    return grown
 }

@@ -226,11 +226,11 @@ enum NNBindings {
             if let reserved = extra.keys.first(where: { $0 == Model.architectureKey || $0 == Model.versionKey }) {
                 throw c.error("metadata key '\(reserved)' is written by whittle itself")
             }
-            try c.host?.checkWritable(path)
+            let target = try c.host?.checkWritable(path) ?? path
             let saved = m.metadata
             m.metadata.merge(extra) { _, new in new }
             defer { m.metadata = saved }
-            try m.save(to: path, version: whittleVersion)
+            try m.save(to: target, version: whittleVersion)
             return 0
         },
         Binding("training", "m:training() -> Model", "Training mode (dropout active); whittle.train switches it on and off by itself.") { c in

@@ -63,6 +63,7 @@ enum PassBindings {
             throw c.error("'\(label)' cannot be a \(Lua.typeName(L, idx))")
         case LUA_TTABLE:
             guard depth < 8 else { throw c.error("'\(label)' is nested too deeply") }
+            guard lua_checkstack(L, 4) != 0 else { throw c.error("'\(label)' is nested too deeply") }
             let n = Int(lua_rawlen(L, idx))
             if n > 0 {
                 var strings: [String] = []

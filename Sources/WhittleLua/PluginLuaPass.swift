@@ -115,7 +115,15 @@ final class LuaPass: Pass {
         let n = Int(lua_rawlen(L, t))
         let base = lua_gettop(L)
         defer { lua_settop(L, base) }
+        // Each spec takes a stack slot while they are read: bound them and make room
+        // (#params of a sparse table can be 2^50; pushing past the stack corrupts memory).
+        let maxParams = 256
+        func reserve(_ count: Int) throws {
+            guard count <= maxParams else { throw c.error("'params' declares \(count) parameters, more than \(maxParams)") }
+            guard lua_checkstack(L, Int32(count + 8)) != 0 else { throw c.error("'params' is too large") }
+        }
         if n > 0 {
+            try reserve(n)
             for k in 1...n {
                 lua_rawgeti(L, t, lua_Integer(k))
                 specs.append((nil, lua_gettop(L)))
@@ -131,6 +139,7 @@ final class LuaPass: Pass {
                 }
                 keys.append(k)
             }
+            try reserve(keys.count)
             for k in keys.sorted() {
                 Lua.getField(L, t, k)
                 specs.append((k, lua_gettop(L)))

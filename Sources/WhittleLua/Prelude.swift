@@ -52,7 +52,8 @@ local function pretty(v, depth, seen)
   if depth > 2 then return "{...}" end
   seen[v] = true
   local parts, n = {}, #v
-  for i = 1, n do parts[#parts + 1] = pretty(v[i], depth + 1, seen) end
+  for i = 1, math.min(n, 41) do parts[#parts + 1] = pretty(v[i], depth + 1, seen) end  -- #v may be 2^50
+  if n > 41 then parts[#parts + 1] = "..." end
   local keys = {}
   for k in pairs(v) do
     if not (math.type(k) == "integer" and k >= 1 and k <= n) then keys[#keys + 1] = k end
@@ -169,17 +170,31 @@ if mode == "sandbox" then
   -- Keep the preload and Lua-file searchers; C searchers would load native code.
   package.searchers[3] = function(name) return "\n\tsandbox: C modules are disabled (--sandbox)" end
   package.searchers[4] = nil
+  -- Writes are judged by where they land (links resolved), then opened with O_NOFOLLOW.
   local open, output, remove, rename = io.open, io.output, os.remove, os.rename
+  local open_nofollow, check_entry = whittle._open_nofollow, whittle._check_entry
+  local function checked(fn, path)
+    if type(path) ~= "string" then return path end
+    local ok, real = pcall(fn, path)
+    if not ok then error((tostring(real):gsub("^[^\n]-_check_%a+: ", "", 1)), 3) end
+    return real
+  end
   io.open = function(path, fmode, ...)
-    if type(fmode) == "string" and fmode:find("[wa+]") then check(path) end
+    if type(fmode) == "string" and fmode:find("[wa+]") then
+      return open_nofollow(checked(check, path), fmode)
+    end
     return open(path, fmode, ...)
   end
   io.output = function(f, ...)
-    if type(f) == "string" then check(f) end
+    if type(f) == "string" then
+      local handle, err = open_nofollow(checked(check, f), "w")
+      if not handle then error(err, 2) end
+      return output(handle)
+    end
     return output(f, ...)
   end
-  os.remove = function(path) check(path); return remove(path) end
-  os.rename = function(a, b) check(a); check(b); return rename(a, b) end
+  os.remove = function(path) return remove(checked(check_entry, path)) end
+  os.rename = function(a, b) return rename(checked(check_entry, a), checked(check_entry, b)) end
   local load_ = load
   load = function(chunk, name, lmode, env) return load_(chunk, name, "t", env) end
   dofile = dofile  -- reads only
@@ -187,5 +202,7 @@ if mode == "sandbox" then
   package.loaded.debug = debug
 end
 whittle._check_write = nil
+whittle._check_entry = nil
+whittle._open_nofollow = nil
 """#
 }

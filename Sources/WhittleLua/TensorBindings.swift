@@ -81,12 +81,14 @@ enum TensorBindings {
             guard c.count >= 2 else { throw c.error("missing value") }
             let value = Float(try c.number(c.count, "value"))
             let off = try flatIndex(c, t, from: 2, count: c.count - 2)
-            t.makeWritable()
+            try t.checkedMakeWritable()
             t.floats[off] = value
             return 0
         },
         Binding("totable", "t:totable() -> table", "Nested Lua tables of numbers (a number for a scalar).") { c in
             let t = try c.tensor(1, "self")
+            // Lua numbers in nested tables cost about 16 bytes each, plus the f32 copy.
+            try MemoryBudget.check(bytes: t.count.multipliedReportingOverflow(by: 20).partialValue, what: "a Lua table of \(t.count) numbers")
             let values = t.toArray()
             if t.rank == 0 { c.push(Double(values[0])); return 1 }
             func build(_ dim: Int, _ offset: Int) -> LuaValue {
@@ -99,10 +101,10 @@ enum TensorBindings {
             return 1
         },
         Binding("clone", "t:clone() -> Tensor", "A deep copy.") { c in
-            c.push(try c.tensor(1, "self").clone()); return 1
+            c.push(try c.tensor(1, "self").checkedClone()); return 1
         },
         Binding("float", "t:float() -> Tensor", "An f32 copy (converting from any dtype).") { c in
-            c.push(try c.tensor(1, "self").toF32()); return 1
+            c.push(try c.tensor(1, "self").checkedF32()); return 1
         },
         Binding("dequantize", "t:dequantize() -> Tensor", "An f32 copy; for a ggml block dtype (q4_K, iq4_nl...) the values gguf-py's dequantize gives.") { c in
             c.push(try c.tensor(1, "self").toF32()); return 1
@@ -149,7 +151,7 @@ enum TensorBindings {
             let t = try c.tensor(1, "self")
             try t.requireF32("fill")
             let v = Float(try c.number(2, "value"))
-            t.makeWritable()
+            try t.checkedMakeWritable()
             for i in 0..<t.count { t.floats[i] = v }
             lua_settop(c.L, 1)
             return 1
@@ -234,16 +236,25 @@ enum TensorBindings {
         // The shape comes from the first element at each depth; every row is then checked against it.
         var shape: [Int] = []
         var depth = 0
+        // One stack slot per nesting level; a table that contains itself would nest forever.
+        let maxRank = 32
+        guard lua_checkstack(L, Int32(2 * maxRank + 4)) != 0 else { throw c.error("nested table too deep") }
         lua_pushvalue(L, i)
         while lua_type(L, -1) == LUA_TTABLE {
+            guard depth < maxRank else {
+                lua_settop(L, lua_gettop(L) - Int32(depth) - 1)
+                throw c.error("values nest deeper than \(maxRank) levels (a table that contains itself?)")
+            }
             shape.append(Int(lua_rawlen(L, -1)))
             if shape.last == 0 { break }
             lua_rawgeti(L, -1, 1)
             depth += 1
         }
         lua_settop(L, lua_gettop(L) - Int32(depth) - 1)
+        let total = try Tensor.checkedCount(shape)
+        try MemoryBudget.check(bytes: total.multipliedReportingOverflow(by: 8).partialValue, what: "a \(shapeString(shape)) f32 tensor")
         var values: [Float] = []
-        values.reserveCapacity(shape.reduce(1, *))
+        values.reserveCapacity(total)
         func walk(_ idx: Int32, _ dim: Int, _ path: String) throws {
             let n = Int(lua_rawlen(L, idx))
             guard n == shape[dim] else {

@@ -32,8 +32,8 @@ public final class Parameter {
 
     /// Wraps `value` (copied into owned, writable f32 storage when it is not already).
     public init(_ value: Tensor) throws {
-        let v = value.dtype == .f32 ? value : value.toF32()
-        v.makeWritable()
+        let v = value.dtype == .f32 ? value : try value.checkedF32()
+        try v.checkedMakeWritable()
         self.value = v
     }
 
@@ -120,8 +120,8 @@ public final class Parameter {
     public func replaceValue(_ newValue: Tensor) throws {
         // The encoding described the old value.
         try setEncoding(nil)
-        let v = newValue.dtype == .f32 ? newValue : newValue.toF32()
-        v.makeWritable()
+        let v = newValue.dtype == .f32 ? newValue : try newValue.checkedF32()
+        try v.checkedMakeWritable()
         if v.shape != value.shape {
             storedGrad = nil
             mask = nil
@@ -131,10 +131,10 @@ public final class Parameter {
     }
 
     /// A deep copy (value, mask; gradient zeroed).
-    public func copy() -> Parameter {
-        // An f32 clone is always accepted; a stored-type value stays in its type.
-        let p = value.dtype == .f32 ? try! Parameter(value.clone()) : Parameter(stored: value.clone())
-        p.mask = mask?.clone()
+    public func copy() throws -> Parameter {
+        // A stored-type value stays in its type.
+        let p = value.dtype == .f32 ? try Parameter(value.checkedClone()) : Parameter(stored: try value.checkedClone())
+        p.mask = try mask?.checkedClone()
         p.trainable = trainable
         p.encoding = encoding  // encodings are immutable, so sharing one is safe
         p.trainableBeforeEncoding = trainableBeforeEncoding

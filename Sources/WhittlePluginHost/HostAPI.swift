@@ -249,7 +249,8 @@ enum HostAPI {
         let (bytes, overflow) = count.multipliedReportingOverflow(by: type.size)
         guard !overflow, bytes == nbytes else { return bad("\(nbytes) bytes given, the shape and dtype need \(overflow ? "more than Int.max" : String(bytes))") }
         guard nbytes == 0 || data != nil else { return bad("data is NULL") }
-        let storage = Storage(zeroedBytes: nbytes)
+        let storage: Storage
+        do { storage = try Storage(zeroed: nbytes, what: "a \(shapeString(dims)) \(type) tensor from a plugin") } catch { return bad(String(describing: error)) }
         if let data, nbytes > 0 { storage.bytes.copyMemory(from: data, byteCount: nbytes) }
         do {
             try p.replaceValue(try Tensor(shape: dims, dtype: type, storage: storage))

@@ -23,7 +23,17 @@ public final class Tensor: @unchecked Sendable {
         self.shape = shape
         self.dtype = dtype
         count = n
-        storage = Storage(zeroedBytes: bytes)
+        storage = try Storage(zeroed: bytes, what: "a \(shapeString(shape)) \(dtype) tensor")
+        Tensor.liveCount.add(1, ordering: .relaxed)
+    }
+
+    /// A zero-filled tensor shaped like one that already exists (so the shape is valid);
+    /// may go past the memory budget. Input-dependent sizes use `init(zeros:dtype:)`.
+    private init(validZeros shape: [Int], dtype: DType, count: Int, byteCount: Int) {
+        self.shape = shape
+        self.dtype = dtype
+        self.count = count
+        storage = Storage(zeroedBytes: byteCount)
         Tensor.liveCount.add(1, ordering: .relaxed)
     }
 
@@ -53,7 +63,8 @@ public final class Tensor: @unchecked Sendable {
 
     /// A rank-0 f32 tensor.
     public convenience init(scalar: Float) {
-        try! self.init(shape: [], values: [scalar])  // rank 0 always holds one value
+        self.init(validZeros: [], dtype: .f32, count: 1, byteCount: 4)
+        floats[0] = scalar
     }
 
     deinit { Tensor.liveCount.subtract(1, ordering: .relaxed) }
@@ -99,11 +110,38 @@ public final class Tensor: @unchecked Sendable {
     }
 
     /// Copies read-only (mapped) storage so that the tensor can be written.
+    /// May go past the memory budget; code reachable from a recipe uses `checkedMakeWritable()`.
     public func makeWritable() {
         guard storage.isReadOnly else { return }
         let copy = Storage(zeroedBytes: storage.byteCount)
         copy.bytes.copyMemory(from: storage.bytes, byteCount: storage.byteCount)
         storage = copy
+    }
+
+    /// `makeWritable()` through the memory budget: throws an `AllocationError` instead of going over.
+    public func checkedMakeWritable() throws {
+        guard storage.isReadOnly else { return }
+        storage = try storage.copy(what: "a writable copy of a \(shapeString(shape)) \(dtype) tensor")
+    }
+
+    /// `clone()` through the memory budget.
+    public func checkedClone() throws -> Tensor {
+        let out = try Tensor(zeros: shape, dtype: dtype)
+        out.storage.bytes.copyMemory(from: storage.bytes, byteCount: byteCount)
+        return out
+    }
+
+    /// `toF32()` through the memory budget.
+    public func checkedF32() throws -> Tensor {
+        try Tensor.checkedF32Bytes(shape: shape, count: count)
+        return toF32()
+    }
+
+    /// Throws unless an f32 tensor of this shape fits in the budget now.
+    private static func checkedF32Bytes(shape: [Int], count: Int) throws {
+        let (bytes, overflow) = count.multipliedReportingOverflow(by: 4)
+        guard !overflow else { throw TensorError.invalidShape("shape \(shapeString(shape)) is too large for f32") }
+        try MemoryBudget.check(bytes: bytes, what: "a \(shapeString(shape)) f32 tensor")
     }
 
     /// The elements as a Swift array (converted to f32 from any dtype).
@@ -137,8 +175,9 @@ public final class Tensor: @unchecked Sendable {
     }
 
     /// A copy converted to f32 (a new tensor even when already f32).
+    /// May go past the memory budget; code reachable from a recipe uses `checkedF32()`.
     public func toF32() -> Tensor {
-        let out = try! Tensor(zeros: shape)  // same shape as self: cannot fail
+        let out = Tensor(validZeros: shape, dtype: .f32, count: count, byteCount: count * 4)
         if dtype == .f32 {
             out.floats.update(from: floats, count: count)
         } else if let g = dtype.ggmlBlockType {
@@ -149,9 +188,9 @@ public final class Tensor: @unchecked Sendable {
         return out
     }
 
-    /// A deep copy.
+    /// A deep copy. May go past the memory budget; code reachable from a recipe uses `checkedClone()`.
     public func clone() -> Tensor {
-        let out = try! Tensor(zeros: shape, dtype: dtype)  // same shape as self: cannot fail
+        let out = Tensor(validZeros: shape, dtype: dtype, count: count, byteCount: byteCount)
         out.storage.bytes.copyMemory(from: storage.bytes, byteCount: byteCount)
         return out
     }

@@ -17,6 +17,8 @@ public struct ByteLevelBPETokenizer: Tokenizer {
     public let ignoreMerges: Bool
     /// The text is put in Unicode NFC first (Qwen2's normalizer).
     public let nfc: Bool
+    /// The merges as given (rank = position), kept for writing tokenizer.json.
+    public let mergePairs: [(String, String)]
 
     private let pieces: [[UInt8]]
     private let byteIDs: [Int32]
@@ -40,6 +42,7 @@ public struct ByteLevelBPETokenizer: Tokenizer {
         self.tokens = tokens; self.types = types
         self.bosID = bosID; self.eosID = eosID; self.prefix = prefix; self.suffix = suffix
         self.preTokenizer = preTokenizer; self.ignoreMerges = ignoreMerges; self.nfc = nfc
+        self.mergePairs = merges
 
         var ids: [String: Int32] = [:]
         ids.reserveCapacity(tokens.count)
@@ -119,9 +122,9 @@ public struct ByteLevelBPETokenizer: Tokenizer {
         }
     }
 
-    public func pieceBytes(_ id: Int32, position: Int, skipSpecial: Bool) throws -> [UInt8] {
+    public func pieceBytes(_ id: Int32, position: Int, skipSpecial: Bool) throws -> [UInt8]? {
         let i = try checked(id)
-        if skipSpecial && types[i].isSpecial { return [] }
+        if skipSpecial && types[i].isSpecial { return nil }
         return pieces[i]
     }
 

@@ -1,8 +1,8 @@
 /// GPT-2's reversible map between bytes and printable characters: byte-level BPE vocabularies
 /// store every token as these characters (a space is "Ġ", a newline "Ċ").
-enum ByteLevelMapping {
+public enum ByteLevelMapping {
     /// The character standing for each byte value.
-    static let byteToScalar: [Unicode.Scalar] = {
+    public static let byteToScalar: [Unicode.Scalar] = {
         var table = [Unicode.Scalar](repeating: " ", count: 256)
         var extra: UInt32 = 0
         for b in 0..<256 {
@@ -15,14 +15,14 @@ enum ByteLevelMapping {
     }()
 
     /// The byte each mapped character stands for.
-    static let scalarToByte: [UInt32: UInt8] = {
+    public static let scalarToByte: [UInt32: UInt8] = {
         var map: [UInt32: UInt8] = [:]
         for (b, s) in byteToScalar.enumerated() { map[s.value] = UInt8(b) }
         return map
     }()
 
     /// The raw bytes a vocabulary entry stands for, or nil when some character is outside the map.
-    static func decode(_ token: String) -> [UInt8]? {
+    public static func decode(_ token: String) -> [UInt8]? {
         var out: [UInt8] = []
         out.reserveCapacity(token.unicodeScalars.count)
         for s in token.unicodeScalars {
@@ -33,7 +33,7 @@ enum ByteLevelMapping {
     }
 
     /// The vocabulary spelling of raw bytes.
-    static func encode(_ bytes: [UInt8]) -> String {
+    public static func encode(_ bytes: [UInt8]) -> String {
         var s = String.UnicodeScalarView()
         for b in bytes { s.append(byteToScalar[Int(b)]) }
         return String(s)

@@ -67,8 +67,9 @@ public struct GGUFVocabulary: Sendable {
             guard let unk, let cls, let sep else { throw TokenizerError.missing(what: "[UNK]/[CLS]/[SEP] ids", in: "GGUF metadata (model bert)") }
             // llama.cpp's converter writes WordPiece continuations without "##" and word starts with "▁".
             let words = tokens.map { t -> String in
-                if t.hasPrefix("\u{2581}") { return String(t.dropFirst()) }
-                if t.hasPrefix("[") && t.hasSuffix("]") { return t }
+                let u = t.unicodeScalars
+                if u.first == "\u{2581}" { return String(u.dropFirst()) }
+                if u.first == "[" && u.last == "]" { return t }
                 return "##" + t
             }
             return try WordPieceTokenizer(tokens: words, types: types, unknownToken: words[Int(unk)],

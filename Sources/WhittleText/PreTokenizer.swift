@@ -1,5 +1,5 @@
 /// One splitting rule of a pre-tokenizer, written as a hand scanner equivalent to the regex it names.
-public enum PreTokenizerRule: Equatable, Sendable {
+public enum PreTokenizerRule: Hashable, Sendable {
     /// GPT-2: `'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+`
     case gpt2
     /// Llama 3 (`maxDigits` 3) and Qwen2 (`maxDigits` 1):
@@ -34,6 +34,18 @@ public struct PreTokenizer: Equatable, Sendable {
 
     /// The `tokenizer.ggml.pre` names `named` accepts.
     public static let supportedNames = ["gpt-2", "llama-bpe", "llama3", "qwen2", "smollm", "starcoder", "default", "..."]
+
+    /// The words of `text` (what the BPE model sees, before byte-level spelling).
+    public func pieces(_ text: String) -> [String] {
+        let s = Array(text.unicodeScalars)
+        var start = 0
+        return split(s, s.map(CharClass.of)).map { end in
+            defer { start = end }
+            var v = String.UnicodeScalarView()
+            v.append(contentsOf: s[start..<end])
+            return String(v)
+        }
+    }
 
     /// Splits `scalars[0..<n]` into pieces, returned as consecutive end indices.
     func split(_ scalars: [Unicode.Scalar], _ classes: [CharClass]) -> [Int] {

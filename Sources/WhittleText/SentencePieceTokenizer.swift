@@ -154,9 +154,9 @@ public struct SentencePieceTokenizer: Tokenizer {
         }
     }
 
-    public func pieceBytes(_ id: Int32, position: Int, skipSpecial: Bool) throws -> [UInt8] {
+    public func pieceBytes(_ id: Int32, position: Int, skipSpecial: Bool) throws -> [UInt8]? {
         let i = try checked(id)
-        if skipSpecial && types[i].isSpecial { return [] }
+        if skipSpecial && types[i].isSpecial { return nil }
         let piece = pieces[i]
         // The space SentencePiece added before the text is not part of it.
         if position == 0 && addSpacePrefix && types[i] == .normal && piece.first == 32 { return Array(piece.dropFirst()) }

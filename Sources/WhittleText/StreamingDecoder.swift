@@ -16,8 +16,8 @@ public struct StreamingDecoder {
 
     /// The text completed by `id` (possibly empty while a character is still incomplete).
     public mutating func push(_ id: Int32) throws -> String {
-        let piece = try tokenizer.pieceBytes(id, position: position, skipSpecial: skipSpecial)
-        if !piece.isEmpty { position += 1 }
+        guard let piece = try tokenizer.pieceBytes(id, position: position, skipSpecial: skipSpecial) else { return "" }
+        position += 1
         pending += piece
         let complete = Self.completePrefix(pending)
         let text = String(decoding: pending[..<complete], as: UTF8.self)

@@ -9,9 +9,9 @@ public protocol Tokenizer: Sendable {
     /// Token ids of `text`; `addSpecial` adds what the model's files say to add (BOS, [CLS]/[SEP], ...).
     /// Special tokens written in the text are matched as such when `parseSpecial` is true.
     func encode(_ text: String, addSpecial: Bool, parseSpecial: Bool) -> [Int32]
-    /// The bytes token `id` contributes at `position` of a decoded sequence (0 = first piece);
-    /// control tokens give nothing when `skipSpecial` is true.
-    func pieceBytes(_ id: Int32, position: Int, skipSpecial: Bool) throws -> [UInt8]
+    /// The bytes token `id` contributes at `position` of a decoded sequence (0 = first token not skipped);
+    /// nil for a control token when `skipSpecial` is true.
+    func pieceBytes(_ id: Int32, position: Int, skipSpecial: Bool) throws -> [UInt8]?
     /// Text of `ids`; throws `TokenizerError.idOutOfRange` for an id outside the vocabulary.
     func decode(_ ids: [Int32], skipSpecial: Bool) throws -> String
     /// The vocabulary entry of `id` as stored in the model files (e.g. "Ġthe", "▁the", "##ing").
@@ -36,8 +36,8 @@ extension Tokenizer {
         var out: [UInt8] = []
         var position = 0
         for id in ids {
-            let piece = try pieceBytes(id, position: position, skipSpecial: skipSpecial)
-            if !piece.isEmpty { position += 1 }
+            guard let piece = try pieceBytes(id, position: position, skipSpecial: skipSpecial) else { continue }
+            position += 1
             out += piece
         }
         return out

@@ -14,6 +14,9 @@ public enum TokenizerJSON {
         return try parse([UInt8](data), config: config, source: path)
     }
 
+    /// Largest token id accepted (the biggest real vocabularies hold about 256K tokens).
+    static let maxVocabulary: UInt64 = 1 << 22
+
     /// The tokenizer described by tokenizer.json bytes; `source` names the file in errors.
     public static func parse(_ json: [UInt8], config: [UInt8]? = nil, source: String = "tokenizer.json") throws -> any Tokenizer {
         let root: JSONValue
@@ -29,14 +32,14 @@ public enum TokenizerJSON {
         }
         var byID: [Int: String] = [:]
         for (token, value) in entries {
-            guard let id = value.unsignedInteger, id < 10_000_000 else {
+            guard let id = value.unsignedInteger, id < maxVocabulary else {
                 throw TokenizerError.invalid(what: "\(source) model.vocab", reason: "id of '\(token)' is not a small non-negative integer")
             }
             byID[Int(id)] = token
         }
         var addedTypes: [Int: TokenType] = [:]
         for entry in root["added_tokens"]?.arrayValue ?? [] {
-            guard let id = entry["id"]?.unsignedInteger, id < 10_000_000, let content = entry["content"]?.stringValue else {
+            guard let id = entry["id"]?.unsignedInteger, id < maxVocabulary, let content = entry["content"]?.stringValue else {
                 throw TokenizerError.invalid(what: "\(source) added_tokens", reason: "entry without an integer id and a content string")
             }
             byID[Int(id)] = content
@@ -52,15 +55,18 @@ public enum TokenizerJSON {
         func id(_ t: String) -> Int32? { tokens.firstIndex(of: t).map { Int32($0) } }
 
         let (prefix, suffix) = try postProcessor(root["post_processor"], id: id, source: source)
+        for i in prefix + suffix where Int(i) >= count {
+            throw TokenizerError.invalid(what: "\(source) post_processor", reason: "token id \(i) is outside the vocabulary of \(count)")
+        }
         let bos = configToken(configRoot, "bos_token").flatMap(id) ?? prefix.first
         let eos = configToken(configRoot, "eos_token").flatMap(id) ?? suffix.last
 
         let type = model["type"]?.stringValue ?? (model["merges"] != nil ? "BPE" : model["continuing_subword_prefix"] != nil ? "WordPiece" : "")
         switch type {
         case "BPE":
-            if model["byte_fallback"]?.boolValue == true {
-                throw TokenizerError.unsupported(what: "\(source) model", value: "BPE with byte_fallback (SentencePiece-style)",
-                                                 supported: ["byte-level BPE", "WordPiece"])
+            if !isByteLevel(root) {
+                return try charBPE(root, model: model, tokens: tokens, types: types, bos: bos, eos: eos, prefix: prefix, suffix: suffix,
+                                   id: id, source: source)
             }
             if let n = root["normalizer"], n != .null, n["type"]?.stringValue != "NFC" {
                 throw TokenizerError.unsupported(what: "\(source) normalizer for BPE", value: n["type"]?.stringValue ?? "?", supported: ["none", "NFC"])
@@ -98,6 +104,65 @@ public enum TokenizerJSON {
         }
     }
 
+    /// Byte-level BPE files have a ByteLevel pre-tokenizer or decoder; the others are SentencePiece-style.
+    static func isByteLevel(_ root: JSONValue) -> Bool {
+        func has(_ v: JSONValue?) -> Bool {
+            guard let v, v != .null else { return false }
+            if v["type"]?.stringValue == "ByteLevel" { return true }
+            return (v["pretokenizers"]?.arrayValue ?? v["decoders"]?.arrayValue ?? []).contains { has($0) }
+        }
+        return has(root["pre_tokenizer"]) || has(root["decoder"])
+    }
+
+    /// A SentencePiece-style BPE (characters, byte fallback, "▁" for spaces).
+    static func charBPE(_ root: JSONValue, model: JSONValue, tokens: [String], types: [TokenType], bos: Int32?, eos: Int32?,
+                        prefix: [Int32], suffix: [Int32], id: (String) -> Int32?, source: String) throws -> any Tokenizer {
+        var steps: [CharBPETokenizer.NormalizerStep] = []
+        func normalizer(_ v: JSONValue?) throws {
+            guard let v, v != .null else { return }
+            switch v["type"]?.stringValue ?? "?" {
+            case "Sequence": for n in v["normalizers"]?.arrayValue ?? [] { try normalizer(n) }
+            case "Prepend": steps.append(.prepend(v["prepend"]?.stringValue ?? ""))
+            case "Replace":
+                guard let pattern = v["pattern"]?["String"]?.stringValue, let content = v["content"]?.stringValue else {
+                    throw TokenizerError.unsupported(what: "\(source) Replace normalizer pattern", value: "regex", supported: ["String"])
+                }
+                steps.append(.replace(pattern: pattern, content: content))
+            case let other:
+                throw TokenizerError.unsupported(what: "\(source) normalizer for SentencePiece-style BPE", value: other, supported: ["Prepend", "Replace", "Sequence"])
+            }
+        }
+        try normalizer(root["normalizer"])
+        var metaspace: CharBPETokenizer.Metaspace? = nil
+        if let p = root["pre_tokenizer"], p != .null {
+            guard p["type"]?.stringValue == "Metaspace" else {
+                throw TokenizerError.unsupported(what: "\(source) pre_tokenizer for SentencePiece-style BPE", value: p["type"]?.stringValue ?? "?", supported: ["Metaspace", "none"])
+            }
+            let scheme = p["prepend_scheme"]?.stringValue ?? (p["add_prefix_space"]?.boolValue == false ? "never" : "always")
+            metaspace = .init(replacement: p["replacement"]?.stringValue ?? "\u{2581}", prepend: scheme != "never",
+                              prependFirst: scheme == "first", split: p["split"]?.boolValue ?? true)
+        }
+        // How many leading spaces the decoder removes: Strip(" ", n, 0), or Metaspace's prepended one.
+        var strip = 0
+        func decoder(_ v: JSONValue?) {
+            guard let v, v != .null else { return }
+            switch v["type"]?.stringValue ?? "" {
+            case "Sequence": for d in v["decoders"]?.arrayValue ?? [] { decoder(d) }
+            case "Strip": if v["content"]?.stringValue == " " { strip = Int(v["start"]?.unsignedInteger ?? 0) }
+            case "Metaspace":
+                let scheme = v["prepend_scheme"]?.stringValue ?? (v["add_prefix_space"]?.boolValue == false ? "never" : "always")
+                if scheme != "never" { strip = 1 }
+            default: break
+            }
+        }
+        decoder(root["decoder"])
+        let unk = model["unk_token"]?.stringValue.flatMap(id)
+        return try CharBPETokenizer(tokens: tokens, types: types, merges: try parseMerges(model["merges"], source: source),
+                                    normalizer: steps, metaspace: metaspace, unknownID: unk,
+                                    byteFallback: model["byte_fallback"]?.boolValue ?? false, fuseUnknown: model["fuse_unk"]?.boolValue ?? false,
+                                    bosID: bos, eosID: eos, prefix: prefix, suffix: suffix, decodeStripLeadingSpaces: min(strip, 16))
+    }
+
     /// Merges as "a b" strings or as [a, b] pairs (newer files).
     static func parseMerges(_ value: JSONValue?, source: String) throws -> [(String, String)] {
         guard let list = value?.arrayValue else { throw TokenizerError.missing(what: "model.merges", in: source) }
@@ -119,6 +184,9 @@ public enum TokenizerJSON {
         "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+": .llama3(maxDigits: 3),
         "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+": .llama3(maxDigits: 1),
     ]
+
+    /// The rule a tokenizer.json Split regex stands for, if Whittle implements it.
+    public static func rule(forRegex pattern: String) -> PreTokenizerRule? { knownRegexes[pattern] }
 
     static func preTokenizerRules(_ value: JSONValue?, source: String) throws -> [PreTokenizerRule] {
         guard let value, value != .null else {

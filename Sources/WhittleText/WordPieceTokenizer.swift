@@ -1,5 +1,3 @@
-import Foundation
-
 /// WordPiece (BERT, MiniLM): normalized words split greedily into the longest vocabulary entries,
 /// continuations spelled with "##"; a word that cannot be split is [UNK].
 public struct WordPieceTokenizer: Tokenizer {
@@ -108,12 +106,13 @@ public struct WordPieceTokenizer: Tokenizer {
         out += pieces
     }
 
-    public func pieceBytes(_ id: Int32, position: Int, skipSpecial: Bool) throws -> [UInt8] {
+    public func pieceBytes(_ id: Int32, position: Int, skipSpecial: Bool) throws -> [UInt8]? {
         let i = try checked(id)
-        if skipSpecial && types[i].isSpecial { return [] }
+        if skipSpecial && types[i].isSpecial { return nil }
         let t = tokens[i]
         if position > 0 {
-            if t.hasPrefix(continuingPrefix) { return Array(t.utf8.dropFirst(continuingPrefix.utf8.count)) }
+            // Compare bytes: "##" followed by a combining mark is one Character, so String.hasPrefix would miss it.
+            if t.utf8.starts(with: continuingPrefix.utf8) { return Array(t.utf8.dropFirst(continuingPrefix.utf8.count)) }
             return [32] + Array(t.utf8)
         }
         return Array(t.utf8)
@@ -124,22 +123,31 @@ public struct WordPieceTokenizer: Tokenizer {
         var out = ""
         var position = 0
         for id in ids {
-            let piece = try pieceBytes(id, position: position, skipSpecial: skipSpecial)
-            if skipSpecial && types[Int(id)].isSpecial { continue }
+            guard let piece = try pieceBytes(id, position: position, skipSpecial: skipSpecial) else { continue }
             position += 1
             out += Self.cleanup(String(decoding: piece, as: UTF8.self))
         }
         return out
     }
 
-    /// Hugging Face's `cleanup`, applied per piece.
+    /// Hugging Face's `cleanup`, applied per piece (on bytes, so no Unicode equivalence sneaks in).
     static func cleanup(_ s: String) -> String {
-        var s = s
+        var bytes = Array(s.utf8)
         for (a, b) in [(" .", "."), (" ?", "?"), (" !", "!"), (" ,", ","), (" ' ", "'"), (" n't", "n't"), (" 'm", "'m"),
                        (" do not", " don't"), (" 's", "'s"), (" 've", "'ve"), (" 're", "'re")] {
-            s = s.replacingOccurrences(of: a, with: b)
+            bytes = replace(bytes, Array(a.utf8), Array(b.utf8))
         }
-        return s
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    private static func replace(_ s: [UInt8], _ a: [UInt8], _ b: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(s.count)
+        var i = 0
+        while i < s.count {
+            if i + a.count <= s.count && s[i..<(i + a.count)].elementsEqual(a) { out += b; i += a.count } else { out.append(s[i]); i += 1 }
+        }
+        return out
     }
 
     public func token(_ id: Int32) throws -> String { tokens[try checked(id)] }

@@ -62,7 +62,7 @@ final class DatasetTests: XCTestCase {
         let s = d.statistics()
         XCTAssertEqual(s.mean, 4)
         XCTAssertEqual(s.std, Float(5).squareRoot(), accuracy: 1e-6)
-        let n = d.normalized(mean: s.mean, std: s.std)
+        let n = try d.normalized(mean: s.mean, std: s.std)
         XCTAssertEqual(n.statistics().mean, 0, accuracy: 1e-6)
         XCTAssertEqual(n.statistics().std, 1, accuracy: 1e-6)
         XCTAssertEqual(d.images.toArray(), [1, 3, 5, 7], "the original is unchanged")

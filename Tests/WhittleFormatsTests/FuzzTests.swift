@@ -115,4 +115,88 @@ final class FuzzTests: XCTestCase {
             } catch is JSONError {}
         }
     }
+
+    private var ggufSeeds: [[UInt8]] {
+        ["gguf_all_types.gguf", "gguf_align64.gguf", "whittle_written.gguf"].compactMap {
+            try? Array(Data(contentsOf: URL(fileURLWithPath: fixturePath($0))))
+        }
+    }
+
+    /// GGUF field values that hit the reader's bounds: huge and negative counts, type ids, alignment.
+    private var ggufWords: [[UInt8]] {
+        [leBytes([UInt64.max]), leBytes([UInt64(1) << 30]), leBytes([Int64(-1)]), leBytes([UInt32(9)]), leBytes([UInt32(8)]),
+         leBytes([UInt32(13)]), leBytes([UInt32(5)]), Array("GGUF".utf8), Array("general.alignment".utf8), [0xC3, 0x28], [0x80]]
+    }
+
+    func testGGUFHeaderParserNeverTraps() throws {
+        let seeds = ggufSeeds
+        XCTAssertEqual(seeds.count, 3)
+        var rng = TestRNG(seed ^ 0x6767_7566)
+        var parsed = 0, rejected = 0
+        for i in 0..<iterations {
+            let input = mutate(seeds[i % seeds.count], &rng, dictionary: ggufWords)
+            do {
+                let h = try input.withUnsafeBytes { try GGUFHeader.parse($0) }
+                parsed += 1
+                // A header that validates describes tensors inside the image, aligned and in order.
+                for t in h.tensorInfos {
+                    XCTAssertLessThanOrEqual(h.dataOffset + t.offset + t.byteCount, input.count)
+                    XCTAssertEqual(t.offset % h.alignment, 0)
+                }
+            } catch is GGUFError {
+                rejected += 1
+            }
+        }
+        XCTAssertEqual(parsed + rejected, iterations)
+        XCTAssertGreaterThan(rejected, iterations / 4, "mutations should often break files")
+        XCTAssertGreaterThan(parsed, 0, "some mutations (e.g. in tensor data) keep the file valid")
+    }
+
+    func testGGUFFileOpenTensorsAndRewriteNeverTrap() throws {
+        // Through mmap, Tensor creation and the writer: whatever opens rewrites to a file that reads back the same.
+        let dir = try makeTempDir(self)
+        let seeds = ggufSeeds
+        var rng = TestRNG(seed ^ 0x77)
+        var opened = 0
+        for i in 0..<max(1, iterations / 25) {
+            let path = try writeFile(mutate(seeds[i % seeds.count], &rng, dictionary: ggufWords), dir, "f\(i % 4).gguf")
+            do {
+                let f = try GGUFFile.open(path)
+                opened += 1
+                for info in f.tensorInfos {
+                    do {
+                        let t = try f.tensor(named: info.name)
+                        if !t.dtype.isBlock { _ = t.toArray() }
+                    } catch is GGUFError {}
+                }
+                let out = dir + "/rewrite.gguf"
+                try GGUFWriter.write(f, to: out)
+                let g = try GGUFFile.open(out)
+                XCTAssertEqual(g.tensorInfos, f.tensorInfos)
+                XCTAssertEqual(g.metadata.keys, f.metadata.keys)
+            } catch is GGUFError {}
+        }
+        XCTAssertGreaterThan(opened, 0)
+    }
+
+    func testIMatrixLoadAndSaveNeverTrap() throws {
+        // Legacy .dat (its own parser) and GGUF imatrix files (the GGUF reader plus the pairing rules).
+        let dir = try makeTempDir(self)
+        let seeds = ["imatrix_small.dat", "imatrix_small.gguf"].compactMap { try? Array(Data(contentsOf: URL(fileURLWithPath: fixturePath($0)))) }
+        XCTAssertEqual(seeds.count, 2)
+        var rng = TestRNG(seed ^ 0x1A7)
+        var loaded = 0
+        for i in 0..<max(1, iterations / 25) {
+            let ext = i % 2 == 0 ? "dat" : "gguf"
+            let path = try writeFile(mutate(seeds[i % 2], &rng, dictionary: ggufWords + [leBytes([Int32(-1)]), leBytes([Int32.max])]), dir, "m.\(ext)")
+            do {
+                let m = try ImportanceMatrix.load(path)
+                loaded += 1
+                for name in m.names { _ = m.means(of: name) }
+                do { try m.save(dir + "/out.gguf") } catch is IMatrixError {}
+                do { try m.save(dir + "/out.dat") } catch is IMatrixError {}
+            } catch is IMatrixError {} catch is GGUFError {}
+        }
+        XCTAssertGreaterThan(loaded, 0)
+    }
 }

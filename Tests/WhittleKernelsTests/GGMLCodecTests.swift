@@ -138,6 +138,28 @@ final class GGMLCodecTests: XCTestCase {
         }
     }
 
+    /// Subnormal, huge and mixed-magnitude rows, and all-zero importance: no trap (ggml's results there
+    /// are whatever its arithmetic gives; Whittle must just not crash on them).
+    func testExtremeInputsDoNotTrap() throws {
+        var rows: [[Float]] = []
+        rows.append((0..<512).map { Float($0 % 7) * 1e-44 })                          // subnormal values
+        rows.append((0..<512).map { $0 % 2 == 0 ? 3e38 : -3e38 })                     // max - min overflows
+        rows.append((0..<512).map { $0 % 64 == 0 ? 1e30 : 1e-30 })                    // huge and tiny mixed
+        rows.append((0..<512).map { $0 % 32 == 5 ? 1e-41 : 0 })                       // subnormal maxima
+        let x = rows.flatMap { $0 }
+        for type in Self.quantizable {
+            for imatrix in [nil, [Float](repeating: 0, count: 512), [Float](repeating: 1e30, count: 512)] {
+                let q = try quantize(type, x, rowLength: 512, importance: imatrix)
+                _ = dequantize(type, q, count: x.count)
+            }
+        }
+        var out = [UInt8](repeating: 0, count: 64)
+        let bad: [Float] = [.nan] + [Float](repeating: 1, count: 31)
+        XCTAssertThrowsError(try bad.withUnsafeBufferPointer { xp in
+            try out.withUnsafeMutableBytes { try GGMLCodec.quantize(.q4_0, xp.baseAddress!, $0.baseAddress!, count: 32) }
+        })
+    }
+
     func testBadArgumentsAreTypedErrors() throws {
         let x = [Float](repeating: 1, count: 300)
         var out = [UInt8](repeating: 0, count: 1024)
@@ -170,5 +192,8 @@ final class GGMLCodecTests: XCTestCase {
         XCTAssertTrue(f.changed)
         XCTAssertTrue(f.reason.contains("576") && f.reason.contains("Q5_0"), f.reason)
         XCTAssertFalse(GGMLShapeFallback(requested: .q4_K, rowLength: 1024).changed)
+        XCTAssertTrue(GGMLShapeFallback(requested: .q8_K, rowLength: 576).llamaCppRefuses)
+        XCTAssertFalse(GGMLShapeFallback(requested: .q4_K, rowLength: 576).llamaCppRefuses)
+        XCTAssertFalse(GGMLShapeFallback(requested: .q8_0, rowLength: 100).llamaCppRefuses)
     }
 }

@@ -30,4 +30,25 @@ final class HalfTests: XCTestCase {
         }
         XCTAssertEqual(Half.bits(70000), 0x7C00)   // beyond the f16 range: infinity, as numpy
     }
+
+    /// The bit-arithmetic conversions agree with Float16 (every f16 pattern, and random and
+    /// boundary f32 values: ties, subnormals, the overflow threshold).
+    func testHalfConversionsMatchFloat16() {
+        for b in 0...UInt16.max {
+            let want = Float(Float16(bitPattern: b)), got = Half.float(b)
+            if want.isNaN { XCTAssertTrue(got.isNaN, "\(b)") } else { XCTAssertEqual(got.bitPattern, want.bitPattern, "\(b)") }
+        }
+        var rng = TestRNG(62)
+        var values: [Float] = [0, -0.0, 65504, 65519.99, 65520, 0x1p-24, 0x1p-25, 0x1.8p-25, 0x1p-14, 0x1.ffcp-15, .infinity, -.infinity]
+        for _ in 0..<200_000 { values.append(Float(bitPattern: UInt32(truncatingIfNeeded: rng.next()))) }
+        for _ in 0..<100_000 { values.append(Float(bitPattern: 0x3300_0000 + UInt32(rng.next() % 0x1500_0000))) }  // subnormal-to-normal range
+        for h in stride(from: 0, to: 0x7C00, by: 7) {  // exact halfway points between neighbouring f16 values
+            let lo = Float(Float16(bitPattern: UInt16(h))), hi = Float(Float16(bitPattern: UInt16(h + 1)))
+            values.append((lo + hi) / 2)
+        }
+        for x in values {
+            let want = Float16(x).bitPattern, got = Half.bits(x)
+            if x.isNaN { XCTAssertTrue(Half.float(got).isNaN) } else { XCTAssertEqual(got, want, "\(x)") }
+        }
+    }
 }

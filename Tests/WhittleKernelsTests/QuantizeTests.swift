@@ -5,17 +5,25 @@ import WhittleKernels
 final class QuantizeTests: XCTestCase {
     func testFastMatchesReferenceOnRandomData() throws {
         var rng = TestRNG(5)
-        for scale: Float in [1, 1e-3, 50] {
-            let x = rng.floats(32 * 257).map { $0 * scale }
+        for scale: Float in [1, 1e-3, 50, 1e30] {
+            var x = rng.floats(32 * 257).map { $0 * scale }
+            // Edge blocks: all zeros with a -0, a +a/-a tie (the first wins), a block where +a comes after -a.
+            for j in 0..<32 { x[j] = 0 }
+            x[5] = -0.0
+            x[32 + 3] = 0.75 * scale; x[32 + 9] = -0.75 * scale
+            x[64 + 2] = -0.5 * scale; x[64 + 30] = 0.5 * scale
             for (name, bytes, fast, ref) in [
                 ("q8_0", 34, { try Quantize.q8_0($0, count: $1, into: $2) } as (UnsafePointer<Float>, Int, UnsafeMutableRawPointer) throws -> Void,
                  { try Reference.quantizeQ8_0($0, count: $1, into: $2) } as (UnsafePointer<Float>, Int, UnsafeMutableRawPointer) throws -> Void),
                 ("q4_0", 18, { try Quantize.q4_0($0, count: $1, into: $2) }, { try Reference.quantizeQ4_0($0, count: $1, into: $2) }),
             ] {
-                var a = [UInt8](repeating: 0, count: 257 * bytes), b = a
-                try fast(x, x.count, &a)
+                var b = [UInt8](repeating: 0, count: 257 * bytes)
                 try ref(x, x.count, &b)
-                XCTAssertEqual(a, b, "\(name) scale \(scale)")
+                try forEachISA { isa in
+                    var a = [UInt8](repeating: 0, count: 257 * bytes)
+                    try fast(x, x.count, &a)
+                    XCTAssertEqual(a, b, "\(name) \(isa) scale \(scale)")
+                }
             }
         }
     }

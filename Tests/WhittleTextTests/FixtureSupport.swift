@@ -1,12 +1,13 @@
 import Foundation
 import WhittleFormats
 import XCTest
-@testable import WhittleText
+import WhittleText
 
 /// One expected encoding from a fixture file.
 struct TokenizerCase {
     let text: String
     let addSpecial: Bool
+    let parseSpecial: Bool
     let ids: [Int32]
     let decoded: String?
 }
@@ -21,11 +22,13 @@ struct TokenizerFixture {
     init(_ name: String) throws {
         let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/\(name)")
         root = try JSONParser.parse([UInt8](try Data(contentsOf: url)))
-        cases = (root["cases"]?.arrayValue ?? []).map { c in
-            TokenizerCase(text: c["text"]?.stringValue ?? "", addSpecial: c["add_special"]?.boolValue ?? false,
-                          ids: (c["ids"]?.arrayValue ?? []).map { Int32($0.unsignedInteger ?? UInt64.max) },
-                          decoded: c["decoded"]?.stringValue)
+        var cases: [TokenizerCase] = []
+        for c in root["cases"]?.arrayValue ?? [] {
+            let ids: [Int32] = idList(c["ids"])
+            cases.append(TokenizerCase(text: c["text"]?.stringValue ?? "", addSpecial: c["add_special"]?.boolValue ?? false,
+                                       parseSpecial: c["parse_special"]?.boolValue ?? true, ids: ids, decoded: c["decoded"]?.stringValue))
         }
+        self.cases = cases
         novelCount = Int(root["novel"]?["count"]?.unsignedInteger ?? 0)
         novelHash = root["novel"]?["fnv1a64"]?.stringValue ?? ""
     }
@@ -54,6 +57,18 @@ func novelText() throws -> String {
     return try String(contentsOf: url, encoding: .utf8)
 }
 
+/// CPU seconds this thread spends in `body` (wall time is unreliable on a machine shared by many builds).
+func threadCPUSeconds<T>(_ body: () throws -> T) rethrows -> (T, Double) {
+    func now() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+    }
+    let start = now()
+    let result = try body()
+    return (result, now() - start)
+}
+
 /// FNV-1a 64 over the ids as little-endian int32, as the fixture script computes it.
 func fnv1a64(_ ids: [Int32]) -> String {
     var h: UInt64 = 0xcbf29ce484222325
@@ -70,7 +85,7 @@ func assertCases(_ tokenizer: any Tokenizer, _ fixture: TokenizerFixture, checkD
                  file: StaticString = #filePath, line: UInt = #line) throws {
     var failures = 0
     for c in fixture.cases {
-        let ids = tokenizer.encode(c.text, addSpecial: c.addSpecial)
+        let ids = tokenizer.encode(c.text, addSpecial: c.addSpecial, parseSpecial: c.parseSpecial)
         if ids != c.ids {
             failures += 1
             if failures <= 5 {
@@ -86,4 +101,24 @@ func assertCases(_ tokenizer: any Tokenizer, _ fixture: TokenizerFixture, checkD
         }
     }
     XCTAssertEqual(failures, 0, "\(failures) of \(fixture.cases.count) cases differ", file: file, line: line)
+}
+
+/// A JSON array of token ids (an entry that is not an id becomes -1, which no tokenizer produces).
+func idList(_ v: JSONValue?) -> [Int32] {
+    (v?.arrayValue ?? []).map { e -> Int32 in
+        guard let u = e.unsignedInteger, u <= UInt64(Int32.max) else { return -1 }
+        return Int32(u)
+    }
+}
+
+extension JSONValue {
+    /// The member `key` of an object.
+    subscript(key: String) -> JSONValue? {
+        guard case .object(let members) = self else { return nil }
+        return members.last(where: { $0.key == key })?.value
+    }
+    /// The elements, if this is an array.
+    var arrayValue: [JSONValue]? { if case .array(let a) = self { return a }; return nil }
+    /// The payload, if this is a boolean.
+    var boolValue: Bool? { if case .bool(let b) = self { return b }; return nil }
 }

@@ -1,5 +1,22 @@
+import Foundation
 import XCTest
-@testable import WhittleText
+import WhittleText
+
+extension String {
+    /// The string as a JSON string literal's contents.
+    var jsonEscaped: String {
+        var out = ""
+        for s in unicodeScalars {
+            switch s {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            default:
+                if s.value < 0x20 { out += String(format: "\\u%04x", s.value) } else { out.unicodeScalars.append(s) }
+            }
+        }
+        return out
+    }
+}
 
 /// Tokenizers on small hand-made vocabularies: no model files needed.
 final class TinyVocabularyTests: XCTestCase {
@@ -16,14 +33,7 @@ final class TinyVocabularyTests: XCTestCase {
         for b in 0..<256 { XCTAssertEqual(ByteLevelMapping.decode(ByteLevelMapping.encode([UInt8(b)])), [UInt8(b)]) }
     }
 
-    func pieces(_ rules: [PreTokenizerRule], _ text: String) -> [String] {
-        let s = Array(text.unicodeScalars)
-        var start = 0
-        return PreTokenizer(rules).split(s, s.map(CharClass.of)).map { end in
-            defer { start = end }
-            var v = String.UnicodeScalarView(); v.append(contentsOf: s[start..<end]); return String(v)
-        }
-    }
+    func pieces(_ rules: [PreTokenizerRule], _ text: String) -> [String] { PreTokenizer(rules).pieces(text) }
 
     func testGPT2Regex() {
         XCTAssertEqual(pieces([.gpt2], "Hello world's 12345 !!?\n\n  x  "),
@@ -119,6 +129,28 @@ final class TinyVocabularyTests: XCTestCase {
         XCTAssertEqual(tok.encode("hello world hello", maxLength: 3), [2, 5, 3])
     }
 
+    /// A Llama-3-style tokenizer.json: Split regex + ByteLevel without regex, ignore_merges, BOS from the template.
+    func testTokenizerJSONLlama3Style() throws {
+        var vocab = byteLevelTokens(["ĠHi", "12", "123", "<|begin_of_text|>"]).enumerated().map { "\"\($0.element.jsonEscaped)\": \($0.offset)" }
+        vocab.removeLast()   // the BOS is an added token
+        let regex = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"
+        let json = """
+        {"added_tokens": [{"id": 259, "content": "<|begin_of_text|>", "special": true}],
+         "normalizer": null,
+         "pre_tokenizer": {"type": "Sequence", "pretokenizers": [
+            {"type": "Split", "pattern": {"Regex": "\(regex.jsonEscaped)"}, "behavior": "Isolated", "invert": false},
+            {"type": "ByteLevel", "add_prefix_space": false, "trim_offsets": true, "use_regex": false}]},
+         "post_processor": {"type": "TemplateProcessing", "single": [{"SpecialToken": {"id": "<|begin_of_text|>", "type_id": 0}},
+            {"Sequence": {"id": "A", "type_id": 0}}], "special_tokens": {"<|begin_of_text|>": {"id": "<|begin_of_text|>", "ids": [259]}}},
+         "model": {"type": "BPE", "ignore_merges": true, "vocab": {\(vocab.joined(separator: ", "))}, "merges": [["1", "2"]]}}
+        """
+        let tok = try TokenizerJSON.parse(Array(json.utf8))
+        XCTAssertEqual(tok.bosID, 259)
+        // " Hi" and "123" are whole vocabulary entries (ignore_merges; no merge builds "123"); 12345 splits 123|45.
+        XCTAssertEqual(tok.encode("<|begin_of_text|>x Hi 12345", addSpecial: true), [259, 259, 120, 256, 32, 258, 52, 53])
+        XCTAssertEqual(try tok.decode([259, 120, 256, 32, 258, 52, 53], skipSpecial: true), "x Hi 12345")
+    }
+
     func testBadInputIsATypedError() throws {
         let tok = try ByteLevelBPETokenizer(tokens: byteLevelTokens([]), merges: [], preTokenizer: PreTokenizer([.gpt2]))
         XCTAssertThrowsError(try tok.decode([256])) { XCTAssertEqual($0 as? TokenizerError, .idOutOfRange(id: 256, vocabSize: 256)) }
@@ -141,6 +173,15 @@ final class TinyVocabularyTests: XCTestCase {
         if case .invalid = json("{\"model\": ") {} else { XCTFail("truncated JSON") }
         if case .unsupported = json("{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0}, \"merges\": []}, \"pre_tokenizer\": {\"type\": \"Split\", \"pattern\": {\"Regex\": \"x\"}}}") {} else {
             XCTFail("unknown regex")
+        }
+
+        let badTemplate = """
+        {"model": {"type": "WordPiece", "vocab": {"[UNK]": 0, "a": 1}}, "post_processor": {"type": "TemplateProcessing",
+         "single": [{"SpecialToken": {"id": "[X]"}}, {"Sequence": {"id": "A"}}], "special_tokens": {"[X]": {"ids": [999]}}}}
+        """
+        if case .invalid(_, let reason) = json(badTemplate) { XCTAssertTrue(reason.contains("999")) } else { XCTFail("template id out of range") }
+        if case .invalid = json("{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 99999999999}, \"merges\": []}}") {} else {
+            XCTFail("huge vocabulary id")
         }
 
         var meta = GGUFVocabulary(model: "t5", tokens: ["a"])

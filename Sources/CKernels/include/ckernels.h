@@ -69,4 +69,9 @@ void ck_axpy_rows(int isa, long rows, long length, const float *m, long ld, cons
 void ck_i8_gemm(int isa, long m, long n, long kq, const uint8_t *a, long lda, const int8_t *bp,
                 const int32_t *colsum, long panel0, long panel1, int32_t *c, long ldc);
 
+/// f32 -> Q8_0 / Q4_0 weight blocks (Swift's Quantize rules) for nb blocks of 32; stops at the first
+/// block holding a NaN or infinity and returns its index (the caller handles it), else nb.
+long ck_quantize_q8_0(int isa, const float *x, uint8_t *out, long nb);
+long ck_quantize_q4_0(int isa, const float *x, uint8_t *out, long nb);
+
 #endif

@@ -32,6 +32,10 @@ int whittle_load(lua_State *L, const char *code, size_t len, const char *name);
 /// Opens the standard libraries in protected mode (LUA_OK or a message pushed).
 int whittle_open_libs(lua_State *L);
 
+/// io.open(path, mode) that refuses a symlink as the final component (O_NOFOLLOW):
+/// the sandbox opens the real path its check resolved.
+int whittle_open_nofollow(lua_State *L);
+
 // Wrappers for Lua macros, which do not import into Swift.
 void whittle_pop(lua_State *L, int n);
 void whittle_newtable(lua_State *L);

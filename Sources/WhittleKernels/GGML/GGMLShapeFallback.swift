@@ -9,6 +9,12 @@ public struct GGMLShapeFallback: Equatable, Sendable, CustomStringConvertible {
     /// The row length (ne[0]) that decided it.
     public let rowLength: Int
 
+    /// True when llama-quantize would stop instead ("no tensor type fallback is defined"): a 256-block
+    /// type without a fallback (Q8_K) on rows it does not divide. `effective` is then F16.
+    public var llamaCppRefuses: Bool {
+        rowLength % requested.blockSize != 0 && requested.blockSize > 32 && fallbackTable(requested) == nil
+    }
+
     /// True when the effective type differs from the requested one.
     public var changed: Bool { requested != effective }
 

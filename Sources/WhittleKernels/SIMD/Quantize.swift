@@ -1,3 +1,5 @@
+import CKernels
+
 /// Fast quantizers and dequantizers, byte-identical to the scalar ones in `Reference`.
 public enum Quantize {
     /// Blocks per parallel task.
@@ -6,13 +8,28 @@ public enum Quantize {
     /// f32 -> Q8_0 blocks (count a multiple of 32); `out` receives count/32 * 34 bytes.
     public static func q8_0(_ x: UnsafePointer<Float>, count: Int, into out: UnsafeMutableRawPointer) throws {
         guard count % 32 == 0 else { throw KernelError.notBlockMultiple(format: "q8_0", length: count, block: 32) }
-        forBlocks(count / 32) { b in q8_0Block(x + b * 32, out + b * BlockQ8_0.bytes) }
+        let isa = KernelISA.active.rawValue, bytes = out.assumingMemoryBound(to: UInt8.self)
+        forBlockRanges(count / 32) { r in
+            // The ISA kernels (CKernels) take finite blocks; a block with NaN or infinity comes back here.
+            var b = r.lowerBound
+            while b < r.upperBound {
+                b += ck_quantize_q8_0(isa, x + b * 32, bytes + b * BlockQ8_0.bytes, r.upperBound - b)
+                if b < r.upperBound { q8_0Block(x + b * 32, out + b * BlockQ8_0.bytes); b += 1 }
+            }
+        }
     }
 
     /// f32 -> Q4_0 blocks (count a multiple of 32); `out` receives count/32 * 18 bytes.
     public static func q4_0(_ x: UnsafePointer<Float>, count: Int, into out: UnsafeMutableRawPointer) throws {
         guard count % 32 == 0 else { throw KernelError.notBlockMultiple(format: "q4_0", length: count, block: 32) }
-        forBlocks(count / 32) { b in q4_0Block(x + b * 32, out + b * BlockQ4_0.bytes) }
+        let isa = KernelISA.active.rawValue, bytes = out.assumingMemoryBound(to: UInt8.self)
+        forBlockRanges(count / 32) { r in
+            var b = r.lowerBound
+            while b < r.upperBound {
+                b += ck_quantize_q4_0(isa, x + b * 32, bytes + b * BlockQ4_0.bytes, r.upperBound - b)
+                if b < r.upperBound { q4_0Block(x + b * 32, out + b * BlockQ4_0.bytes); b += 1 }
+            }
+        }
     }
 
     /// Q8_0 blocks -> f32.
@@ -188,6 +205,12 @@ public enum Quantize {
     }
 
     /// Runs body(block) for every block, in parallel tasks of `blocksPerTask` blocks.
+    /// Splits blocks into ranges of `blocksPerTask` run on the kernel threads.
+    static func forBlockRanges(_ blocks: Int, _ body: (Range<Int>) -> Void) {
+        let tasks = (blocks + blocksPerTask - 1) / blocksPerTask
+        KernelThreads.parallelFor(tasks) { t in body(t * blocksPerTask..<min(blocks, (t + 1) * blocksPerTask)) }
+    }
+
     @inline(__always) static func forBlocks(_ blocks: Int, _ body: (Int) -> Void) {
         let tasks = (blocks + blocksPerTask - 1) / blocksPerTask
         KernelThreads.parallelFor(tasks) { t in

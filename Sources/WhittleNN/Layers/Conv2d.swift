@@ -85,7 +85,7 @@ public final class Conv2d: Module {
     }
 
     public override func copy() throws -> Module {
-        let c = try Conv2d(weight: weight.value.clone(), bias: bias?.value.clone(), stride: stride, padding: padding)
+        let c = try Conv2d(weight: weight.value.checkedClone(), bias: bias?.value.checkedClone(), stride: stride, padding: padding)
         try c.weight.copyState(from: weight)
         try c.bias?.copyState(from: bias)
         c.weightTransform = weightTransform

@@ -64,7 +64,7 @@ public final class Linear: Module {
     }
 
     public override func copy() throws -> Module {
-        let c = try Linear(weight: weight.value.clone(), bias: bias?.value.clone())
+        let c = try Linear(weight: weight.value.checkedClone(), bias: bias?.value.checkedClone())
         try c.weight.copyState(from: weight)
         try c.bias?.copyState(from: bias)
         c.weightTransform = weightTransform

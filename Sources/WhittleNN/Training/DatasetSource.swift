@@ -6,6 +6,8 @@ extension Dataset: BatchSource {
     public var exampleCount: Int { count }
 
     public func forEachBatch(size: Int, shuffle: Bool, seed: UInt64, _ body: (Tensor, Tensor) throws -> Void) throws {
-        for (x, y) in try batches(size: size, shuffle: shuffle, seed: seed) { try body(x, y) }
+        // nextBatch, not for-in: a batch over the memory budget must fail, not end the epoch.
+        var batches = try batches(size: size, shuffle: shuffle, seed: seed).makeIterator()
+        while let (x, y) = try batches.nextBatch() { try body(x, y) }
     }
 }

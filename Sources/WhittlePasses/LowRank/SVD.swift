@@ -48,12 +48,16 @@ public enum SVD {
     public static func decompose(_ w: Tensor, maxSweeps: Int = 60) throws -> SVDResult {
         guard w.rank == 2 else { throw TensorError.invalidArgument("svd: needs a 2-D tensor, got \(w.rank)-D") }
         let rows = w.shape[0], cols = w.shape[1]
-        let dense = w.toF32()
+        let dense = try w.checkedF32()
         defer { withExtendedLifetime(dense) {} }
         let f = dense.floats
         // Orthogonalise the columns of the orientation with fewer columns: W (rows > cols) or Wᵀ.
         let transposed = rows <= cols
         let n = transposed ? rows : cols, m = transposed ? cols : rows
+        // Scratch: A and J in f64, plus the singular vectors it returns in f32.
+        let (nm, o1) = n.multipliedReportingOverflow(by: m), (nn, o2) = n.multipliedReportingOverflow(by: n)
+        guard !o1, !o2 else { throw TensorError.invalidShape("svd: \(rows)x\(cols) is too large") }
+        try MemoryBudget.check(bytes: (nm + nn) &* 8 &+ (nm + nn) &* 4, what: "the SVD of a \(rows)x\(cols) tensor")
         // Column i of A is a[i*m ..< (i+1)*m]; column i of the accumulated rotation J is j[i*n ..< (i+1)*n].
         var a = [Double](repeating: 0, count: n * m)
         for i in 0..<n {

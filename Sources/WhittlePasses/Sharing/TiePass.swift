@@ -41,7 +41,7 @@ public final class TiePass: Pass {
         var report = PassReport(pass: name)
         var saved = 0
         for g in groups {
-            let shared = g[0].parameter.copy()
+            let shared = try g[0].parameter.copy()
             if options.string("init") == "mean" {
                 let v = shared.value.floats, n = shared.count
                 for i in 0..<n { v[i] = 0 }

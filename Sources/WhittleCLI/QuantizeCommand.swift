@@ -1,0 +1,100 @@
+import ArgumentParser
+import Foundation
+import WhittleFormats
+import WhittleKernels
+import WhittlePasses
+import WhittleTensor
+
+/// `whittle quantize IN OUT TYPE`: llama-quantize's job, with its options and its per-tensor rules.
+struct QuantizeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "quantize",
+        abstract: "Quantize a GGUF model to a llama.cpp type or mixture (Q4_0, Q8_0, Q4_K_M, ...), as llama-quantize does.",
+        discussion: """
+        Each tensor gets the type llama.cpp's rules choose for the mixture (token embeddings and
+        output in Q6_K/Q8_0, more bits for some attn_v/ffn_down layers in *_M mixtures), encoded
+        byte-identically to ggml's quantizers. A tensor whose rows do not fit the type's block falls
+        back to the type llama.cpp would use; each fallback is printed with its reason.
+        Types: \(LlamaFileType.names.joined(separator: ", ")).
+        Examples:
+          whittle quantize model-f32.gguf model-q4_0.gguf Q4_0
+          whittle quantize model-f32.gguf model-q4_k_m.gguf Q4_K_M --imatrix imatrix.gguf
+          whittle quantize model.gguf out.gguf Q8_0 --pure --tensor-type 'ffn_down=q6_k'
+        """
+    )
+
+    @Argument(help: ArgumentHelp("Input GGUF model.", valueName: "IN"))
+    var input: String
+    @Argument(help: ArgumentHelp("Output GGUF path (written atomically).", valueName: "OUT"))
+    var output: String
+    @Argument(help: ArgumentHelp("Type or mixture, e.g. Q4_0, Q8_0, Q4_K_M, Q6_K, F16.", valueName: "TYPE"))
+    var type: String
+
+    @Option(help: ArgumentHelp("Importance matrix (llama-imatrix's GGUF or legacy .dat format).", valueName: "FILE"))
+    var imatrix: String?
+    @Flag(help: "Every quantizable tensor in TYPE's default type: no mixture rules (shape fallbacks still apply).")
+    var pure = false
+    @Option(name: .customLong("tensor-type"), help: ArgumentHelp("Override by regular expression on tensor names, first match wins (repeatable).", valueName: "REGEX=TYPE"))
+    var tensorTypes: [String] = []
+    @Option(name: .customLong("output-tensor-type"), help: ArgumentHelp("Type of output.weight.", valueName: "TYPE"))
+    var outputTensorType: String?
+    @Option(name: .customLong("token-embedding-type"), help: ArgumentHelp("Type of token_embd.weight.", valueName: "TYPE"))
+    var tokenEmbeddingType: String?
+    @Flag(name: .customLong("leave-output-tensor"), help: "Keep output.weight in its input type.")
+    var leaveOutputTensor = false
+    @Flag(name: .customLong("allow-requantize"), help: "Accept quantized input tensors (dequantized first; quality suffers).")
+    var allowRequantize = false
+
+    func run() throws {
+        do {
+            guard let ft = LlamaFileType(name: type) else {
+                throw QuantizeFailure(description: "unknown type '\(type)'; choose one of \(LlamaFileType.names.joined(separator: ", "))")
+            }
+            var rules = LlamaTensorRules.Options(fileType: ft)
+            rules.pure = pure
+            rules.quantizeOutput = !leaveOutputTensor
+            rules.outputType = try outputTensorType.map(ggmlType)
+            rules.tokenEmbeddingType = try tokenEmbeddingType.map(ggmlType)
+            for spec in tensorTypes {
+                guard let eq = spec.lastIndex(of: "="), eq != spec.startIndex else {
+                    throw QuantizeFailure(description: "--tensor-type: expected REGEX=TYPE, got '\(spec)'")
+                }
+                let pattern = String(spec[..<eq])
+                guard (try? NSRegularExpression(pattern: pattern)) != nil else {
+                    throw QuantizeFailure(description: "--tensor-type: '\(pattern)' is not a valid regular expression")
+                }
+                rules.overrides.append((pattern, try ggmlType(String(spec[spec.index(after: eq)...]))))
+            }
+            var request = GGUFQuantizer.Request(rules: rules)
+            request.allowRequantize = allowRequantize
+            if let imatrix {
+                request.imatrix = try ImportanceMatrix.load(imatrix)
+                request.rules.hasImatrix = true
+            }
+            request.recipe = (["whittle", "quantize"] + CommandLine.arguments.dropFirst(2)).joined(separator: " ")
+            let file = try GGUFFile.open(input)
+            let report = try GGUFQuantizer.quantize(file, to: output, request) { line in
+                FileHandle.standardError.write(Data((line + "\n").utf8))
+            }
+            // Per-tensor lines went to stderr as they were written; the fallbacks and totals go to stdout.
+            for l in report.fallbacks { print("fallback: \(l.name): \(l.fallback?.reason ?? "")") }
+            print(report.summary)
+        } catch let e as QuantizeFailure {
+            throw e
+        } catch {
+            throw QuantizeFailure(description: "\(error)")
+        }
+    }
+
+    private func ggmlType(_ name: String) throws -> GGMLType {
+        guard let t = GGMLType(name: name), GGMLCodec.canQuantize(t) else {
+            throw QuantizeFailure(description: "unknown or unsupported tensor type '\(name)'")
+        }
+        return t
+    }
+}
+
+/// Why `whittle quantize` failed (printed by ArgumentParser; exit code 1).
+struct QuantizeFailure: Error, CustomStringConvertible {
+    let description: String
+}

@@ -1,0 +1,173 @@
+import Foundation
+import WhittleFormats
+import WhittleKernels
+import WhittleTensor
+
+/// Quantizes a GGUF model file into another, tensor by tensor from the memory-mapped input,
+/// choosing each tensor's type as `llama-quantize` does (`LlamaTensorRules`) and encoding it
+/// with ggml's own quantizers (`GGMLCodec`), so the tensors are byte-identical to llama.cpp's.
+public enum GGUFQuantizer {
+    /// What the user asked for.
+    public struct Request {
+        public var rules: LlamaTensorRules.Options
+        /// Per-column importance (imatrix), by tensor name.
+        public var imatrix: ImportanceMatrix?
+        /// Allow quantized inputs (dequantized first), as --allow-requantize.
+        public var allowRequantize = false
+        /// Text stored as `whittle.recipe` in the output (the command or recipe that made it).
+        public var recipe: String?
+        public init(rules: LlamaTensorRules.Options) { self.rules = rules }
+    }
+
+    /// One tensor of the result.
+    public struct Line {
+        public let name: String
+        public let shape: [Int]
+        public let from: GGMLType
+        public let to: GGMLType
+        public let bytesBefore: Int
+        public let bytesAfter: Int
+        public let fallback: GGMLShapeFallback?
+        public let usedImatrix: Bool
+    }
+
+    /// The plan and sizes of a run.
+    public struct Report: CustomStringConvertible {
+        public var lines: [Line] = []
+        public var seconds = 0.0
+        public var bytesBefore: Int { lines.reduce(0) { $0 + $1.bytesBefore } }
+        public var bytesAfter: Int { lines.reduce(0) { $0 + $1.bytesAfter } }
+        public var elements: Int { lines.reduce(0) { $0 + $1.shape.reduce(1, *) } }
+        public var fallbacks: [Line] { lines.filter { $0.fallback != nil } }
+        /// Bits per weight over every tensor.
+        public var bitsPerWeight: Double { elements == 0 ? 0 : Double(bytesAfter * 8) / Double(elements) }
+
+        /// One line: sizes before and after, bits per weight, counts, time.
+        public var summary: String {
+            String(format: "size %.2f MiB -> %.2f MiB (%.3f bits per weight), %d tensors, %d fallbacks, %.1f s",
+                   Double(bytesBefore) / 1048576, Double(bytesAfter) / 1048576, bitsPerWeight, lines.count, fallbacks.count, seconds)
+        }
+
+        public var description: String {
+            var out = lines.enumerated().map { i, l in
+                let shape = l.shape.map(String.init).joined(separator: " x ")
+                var s = String(format: "[%4d/%4d] %-36@ [%@] %@ -> %@  %8.2f MiB -> %8.2f MiB", i + 1, lines.count,
+                               l.name as NSString, shape as NSString, l.from.upperName as NSString, l.to.upperName as NSString,
+                               Double(l.bytesBefore) / 1048576, Double(l.bytesAfter) / 1048576)
+                if l.usedImatrix { s += "  (imatrix)" }
+                if let f = l.fallback { s += "  fallback: \(f.reason)" }
+                return s
+            }
+            out.append(summary)
+            return out.joined(separator: "\n")
+        }
+    }
+
+    /// The rules' model facts from a file's metadata.
+    public static func modelFacts(_ file: GGUFFile) -> LlamaTensorRules.Model {
+        let arch = file.string("general.architecture") ?? ""
+        return LlamaTensorRules.Model(arch: arch, layers: file.int("\(arch).block_count") ?? 0,
+                                      heads: file.int("\(arch).attention.head_count") ?? 0,
+                                      kvHeads: file.int("\(arch).attention.head_count_kv") ?? file.int("\(arch).attention.head_count") ?? 0,
+                                      experts: file.int("\(arch).expert_count") ?? 0)
+    }
+
+    /// Quantizes `input` into a new GGUF at `output` (written atomically); `log` gets one line per tensor.
+    @discardableResult
+    public static func quantize(_ input: GGUFFile, to output: String, _ request: Request,
+                                log: (String) -> Void = { _ in }) throws -> Report {
+        let start = Date()
+        var rules = LlamaTensorRules(model: modelFacts(input), options: request.rules, tensorNames: input.tensorInfos.map(\.name))
+        let order = LlamaTensorRules.order(input.tensorInfos.map(\.name))
+        // Decide every type first (cheap), so an impossible request fails before any work.
+        var plan: [String: LlamaTensorRules.Choice] = [:]
+        for name in order {
+            guard let info = input.info(named: name) else { continue }
+            let c = rules.choose(name: name, dims: info.dims.count, rowLength: info.dims.first ?? 0, current: info.type)
+            if c.type != info.type {
+                guard info.type.isSupported else { throw GGUFQuantizeError.unsupportedInput(name, info.type) }
+                if info.type.blockSize > 1 && !request.allowRequantize {
+                    throw GGUFQuantizeError.requantize(name, info.type)
+                }
+                guard GGMLCodec.canQuantize(c.type) else { throw GGUFQuantizeError.unsupportedTarget(name, c.type) }
+            }
+            if let im = request.imatrix, let means = im.means(of: name), c.type != info.type,
+               GGMLCodec.usesImportance(c.type), means.count != info.dims.first ?? 0, name != "token_embd.weight" {
+                throw GGUFQuantizeError.imatrixSize(name, means.count, info.dims.first ?? 0)
+            }
+            plan[name] = c
+        }
+        var payloads: [GGUFTensorPayload] = []
+        var report = Report()
+        for info in input.tensorInfos {
+            guard let choice = plan[info.name] else { continue }
+            let rowLength = info.dims.first ?? 0
+            let count = info.dims.reduce(1, *)
+            let before = input.rawBytes(of: info).count
+            if choice.type == info.type {
+                payloads.append(try GGUFTensorPayload(name: info.name, from: input))
+                report.lines.append(Line(name: info.name, shape: info.dims, from: info.type, to: info.type,
+                                         bytesBefore: before, bytesAfter: before, fallback: nil, usedImatrix: false))
+            } else {
+                let src = try input.tensor(named: info.name)
+                let f32 = src.dtype == .f32 ? src : try src.checkedF32()
+                let out = try Tensor(zeros: Array(info.dims.reversed()), dtype: try dtype(for: choice.type, name: info.name))
+                var weights = request.imatrix?.means(of: info.name)
+                if weights?.count != rowLength { weights = nil }
+                let used = weights != nil && GGMLCodec.usesImportance(choice.type)
+                try withOptionalPointer(weights) { w in
+                    try GGMLCodec.quantize(choice.type, f32.floats, out.storage.bytes, count: count, rowLength: rowLength, importance: w)
+                }
+                payloads.append(try GGUFTensorPayload(name: info.name, tensor: out))
+                report.lines.append(Line(name: info.name, shape: info.dims, from: info.type, to: choice.type,
+                                         bytesBefore: before, bytesAfter: out.byteCount, fallback: choice.fallback, usedImatrix: used))
+            }
+            if let last = report.lines.last { log(lineText(last, index: report.lines.count, of: plan.count)) }
+        }
+        var meta = input.metadata
+        meta["general.quantization_version"] = nil
+        meta["general.quantization_version"] = .uint32(2)
+        meta["general.file_type"] = nil
+        meta["general.file_type"] = .uint32(UInt32(request.rules.fileType.rawValue))
+        for k in ["split.no", "split.count", "split.tensors.count"] { meta[k] = nil }
+        if let recipe = request.recipe { meta["whittle.recipe"] = .string(recipe) }
+        try GGUFWriter.write(metadata: meta, tensors: payloads, to: output)
+        report.seconds = Date().timeIntervalSince(start)
+        return report
+    }
+
+    private static func lineText(_ l: Line, index: Int, of total: Int) -> String {
+        let shape = l.shape.map(String.init).joined(separator: " x ")
+        var s = "[\(index)/\(total)] \(l.name) [\(shape)] \(l.from.upperName) -> \(l.to.upperName)"
+        if l.usedImatrix { s += " (imatrix)" }
+        if let f = l.fallback { s += " fallback: \(f.reason)" }
+        return s
+    }
+
+    private static func dtype(for type: GGMLType, name: String) throws -> DType {
+        guard let d = DType(ggml: type) else { throw GGUFQuantizeError.unsupportedTarget(name, type) }
+        return d
+    }
+
+    private static func withOptionalPointer<R>(_ a: [Float]?, _ body: (UnsafePointer<Float>?) throws -> R) rethrows -> R {
+        guard let a else { return try body(nil) }
+        return try a.withUnsafeBufferPointer { try body($0.baseAddress) }
+    }
+}
+
+/// Why a GGUF quantization was refused (before anything is written).
+public enum GGUFQuantizeError: Error, CustomStringConvertible, Equatable {
+    case requantize(String, GGMLType)
+    case unsupportedInput(String, GGMLType)
+    case unsupportedTarget(String, GGMLType)
+    case imatrixSize(String, Int, Int)
+
+    public var description: String {
+        switch self {
+        case let .requantize(n, t): return "quantize: tensor '\(n)' is already \(t.upperName); pass --allow-requantize (allow_requantize=true) to dequantize and quantize it again"
+        case let .unsupportedInput(n, t): return "quantize: tensor '\(n)' is \(t.upperName), which Whittle cannot decode"
+        case let .unsupportedTarget(n, t): return "quantize: tensor '\(n)': Whittle cannot write \(t.upperName)"
+        case let .imatrixSize(n, got, want): return "quantize: imatrix for '\(n)' has \(got) columns, the tensor's rows have \(want)"
+        }
+    }
+}

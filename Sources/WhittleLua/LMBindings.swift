@@ -32,7 +32,43 @@ enum LMBindings {
         ]),
     ]
 
-    static let classes: [LuaClass] = [lmClass]
+    static let classes: [LuaClass] = [lmClass, tokenizerClass]
+
+    /// The tokenizer as a Lua object: a holder so that any `TextCodec` can be pushed.
+    final class TokenizerHandle {
+        let codec: TextCodec
+        let vocab: Int
+        init(_ codec: TextCodec, vocab: Int) { self.codec = codec; self.vocab = vocab }
+    }
+
+    static func tokenizer(_ c: LuaCall) throws -> TokenizerHandle {
+        try c.object(1, "self", TokenizerHandle.self, className: "Tokenizer")
+    }
+
+    static let tokenizerClass = LuaClass("Tokenizer", doc: "A model's tokenizer (byte-level BPE, SentencePiece BPE or WordPiece).", methods: [
+        Binding("encode", "tok:encode(text, {add_special=true}) -> ids", "Token ids of a text (0-based model ids), with BOS/[CLS]... as the model's files say.") { c in
+            let t = try tokenizer(c)
+            let text = try c.string(2, "text")
+            let o = try c.options(3)
+            let special = try o.bool("add_special", default: true)
+            try o.finish()
+            c.push(integers: try t.codec.encode(text, addSpecial: special))
+            return 1
+        },
+        Binding("decode", "tok:decode(ids) -> string", "The text of token ids (special tokens dropped).") { c in
+            let t = try tokenizer(c)
+            let ids = try c.integers(2, "ids")
+            for id in ids where id < 0 || id >= t.vocab {
+                throw c.error("'ids': token id \(id) is out of range for a vocabulary of \(t.vocab)")
+            }
+            c.push(try t.codec.decode(ids))
+            return 1
+        },
+    ], metamethods: [
+        Binding("__tostring", "tostring(tok)", "Vocabulary size.") { c in
+            c.push("Tokenizer(\(try tokenizer(c).vocab) tokens)"); return 1
+        },
+    ])
 
     static func model(_ c: LuaCall, _ i: Int32 = 1) throws -> LanguageModel {
         try c.object(i, i == 1 ? "self" : "lm", LanguageModel.self, className: "LM")
@@ -114,6 +150,11 @@ enum LMBindings {
             c.push(record: try model(c).summaryConfig.map { kv in
                 (kv.key, (kv.value as? Int).map { LuaValue.integer($0) } ?? .string("\(kv.value)"))
             })
+            return 1
+        },
+        Binding("tokenizer", "lm.tokenizer -> Tokenizer or nil", "The checkpoint's tokenizer (tokenizer.json or GGUF tokenizer.ggml.*), nil when it has none.") { c in
+            let lm = try model(c)
+            if let t = lm.tokenizer { c.push(object: TokenizerHandle(t, vocab: lm.vocabSize), className: "Tokenizer") } else { c.pushNil() }
             return 1
         },
         Binding("path", "lm.path -> string", "Where the model was loaded from.") { c in

@@ -131,7 +131,7 @@ extension LanguageModelLoader {
             s.qkNorm = a == "qwen3"
         default: // gemma3
             s.ropeStyle = .neox
-            s.activation = .geluTanh
+            s.activation = .geluTanhF16Table  // llama.cpp's GELU, so GGUF models run as they do there
             s.qkNorm = true
             s.sandwichNorms = true
             s.normOffset = 0  // the converter stored 1 + w

@@ -172,7 +172,16 @@ public final class DecoderModel: Module {
     /// Logits (n, vocab) for `ids` following the tokens already in `cache` (which grows by n);
     /// with `lastOnly`, only the last token's row (1, vocab).
     public func forward(ids: [Int], cache: KVCache, lastOnly: Bool = false) throws -> Tensor {
+        try forward(ids: ids, cache: cache, outputsFrom: lastOnly ? ids.count - 1 : 0)
+    }
+
+    /// Logits (n - outputsFrom, vocab) for the positions from `outputsFrom` on: the output head, the
+    /// largest product of a small model, runs only for the rows a caller scores (as llama.cpp's batch flags do).
+    public func forward(ids: [Int], cache: KVCache, outputsFrom: Int) throws -> Tensor {
         guard !ids.isEmpty else { throw NNError.invalidArgument("no tokens to run") }
+        guard outputsFrom >= 0 && outputsFrom < ids.count else {
+            throw NNError.invalidArgument("outputs from position \(outputsFrom) of \(ids.count) tokens")
+        }
         guard cache.layers.count == layers.count else { throw NNError.invalidArgument("KV cache was made for another model") }
         guard cache.length + ids.count <= spec.maxContext else {
             throw NNError.invalidArgument("context of \(cache.length + ids.count) tokens exceeds the model's maximum of \(spec.maxContext)")
@@ -185,10 +194,11 @@ public final class DecoderModel: Module {
             cache.truncate(to: start)  // a failed step leaves the cache as it was
             throw error
         }
-        if lastOnly {
-            let last = try Tensor(zeros: [1, spec.hidden])
-            last.floats.update(from: x.floats + (ids.count - 1) * spec.hidden, count: spec.hidden)
-            x = last
+        if outputsFrom > 0 {
+            let rows = ids.count - outputsFrom
+            let kept = try Tensor(zeros: [rows, spec.hidden])
+            kept.floats.update(from: x.floats + outputsFrom * spec.hidden, count: rows * spec.hidden)
+            x = kept
         }
         try norm.applyInPlace(x)
         return try lmHead?.apply(x) ?? embedTokens.logits(x)

@@ -39,9 +39,9 @@ public enum Perplexity {
         for c in 0..<n {
             var window = Array(tokens[(c * ctx)..<((c + 1) * ctx)])
             if let bos { window[0] = bos }
-            let logits = try model.forward(ids: window, cache: model.makeCache())
+            let logits = try model.forward(ids: window, cache: model.makeCache(), outputsFrom: first)
             for i in first..<(ctx - 1) {
-                let row = logits.floats + i * vocab
+                let row = logits.floats + (i - first) * vocab
                 let target = tokens[c * ctx + i + 1]
                 guard target >= 0 && target < vocab else { throw NNError.invalidArgument("token id \(target) is out of range for a vocabulary of \(vocab)") }
                 let v = VectorMath.logSumExp(row, vocab) - Double(row[target])

@@ -62,6 +62,9 @@ public enum Activation: String, Sendable {
     case gelu
     /// The tanh approximation of GELU (Gemma's "gelu_pytorch_tanh").
     case geluTanh = "gelu_tanh"
+    /// llama.cpp's CPU GELU: the tanh approximation read from a table indexed by the f16 input,
+    /// giving f16 outputs (used for GGUF models, so that they run as llama.cpp runs them).
+    case geluTanhF16Table = "gelu_tanh_f16_table"
 
     /// Parses config.json's `hidden_act` / `hidden_activation` names.
     public init?(configName: String) {
@@ -73,15 +76,21 @@ public enum Activation: String, Sendable {
         }
     }
 
+    @inline(__always) static func geluTanh(_ v: Float) -> Float {
+        0.5 * v * (1 + tanhf(0.79788456080286536 * v * (1 + 0.044715 * v * v)))
+    }
+
     /// Applies the activation to x[0..<n] in place.
     func apply(_ x: UnsafeMutablePointer<Float>, _ n: Int) {
         switch self {
         case .silu: for i in 0..<n { x[i] = x[i] / (1 + expf(-x[i])) }
         case .gelu: for i in 0..<n { x[i] = 0.5 * x[i] * (1 + erff(x[i] * 0.70710678118654752)) }
         case .geluTanh:
+            for i in 0..<n { x[i] = Activation.geluTanh(x[i]) }
+        case .geluTanhF16Table:
             for i in 0..<n {
                 let v = x[i]
-                x[i] = 0.5 * v * (1 + tanhf(0.79788456080286536 * (v + 0.044715 * v * v * v)))
+                if v <= -10 { x[i] = 0 } else if v < 10 { x[i] = Float(Float16(Activation.geluTanh(Float(Float16(v))))) }
             }
         }
     }

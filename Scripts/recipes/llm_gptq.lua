@@ -10,6 +10,7 @@
 local w = whittle
 local f32, rtnPath = arg[1] or "smollm2-f32.gguf", arg[2] or "smollm2-rtn-q4_0.gguf"
 local chunks, windows = tonumber(arg[3]) or 8, tonumber(arg[4]) or 32
+local actOrder = arg[5] == "act_order"
 local text = io.open("Data/text/austen_persuasion.txt"):read("a")
 local calib, eval = text:sub(#text // 2), text:sub(1, #text // 2)
 local function ppl(lm) return w.lm.perplexity(lm, eval, {ctx = 512, chunks = chunks}).ppl end
@@ -18,7 +19,7 @@ local lm = w.lm.load(f32)
 local base = ppl(lm)
 local rtn = ppl(w.lm.load(rtnPath))
 local t0 = w.now()
-w.lm.gptq(lm, calib, {format = "q4_0", ctx = 512, windows = windows})
+w.lm.gptq(lm, calib, {format = "q4_0", ctx = 512, windows = windows, act_order = actOrder})
 local seconds = w.now() - t0
 local gptq = ppl(lm)
 print(string.format("| model | perplexity (%d chunks of 512) | increase over F32 |", chunks))

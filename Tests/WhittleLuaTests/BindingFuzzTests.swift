@@ -143,6 +143,7 @@ local seed_im = w.imatrix.new{ chunk_size = 4 }
 seed_im:accumulate("a", w.ones{2, 3})
 harvest(seed_im)
 harvest(w.lm.load(LM_FIXTURE))
+harvest(w.lm.load((LM_FIXTURE:gsub("llama$", "bert"))).tokenizer)
 
 -- Bad values: every one must be refused or handled by every parameter.
 local cyclic = {}; cyclic[1] = cyclic

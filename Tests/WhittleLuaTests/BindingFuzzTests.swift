@@ -158,6 +158,7 @@ seed_im:accumulate("a", w.ones{2, 3})
 harvest(seed_im)
 harvest(w.lm.load(LM_FIXTURE))
 harvest(seed_gguf.tensors)                           -- lazy tensor table (Lua object)
+harvest(w.lm.load((LM_FIXTURE:gsub("llama$", "bert"))).tokenizer)
 
 -- Bad values: every one must be refused or handled by every parameter.
 local cyclic = {}; cyclic[1] = cyclic

@@ -63,6 +63,18 @@ final class LMBindingTests: XCTestCase {
         XCTAssertEqual(try eval(code), "(2, 32)\t2.0000\t2\t14\ttrue\ttrue")
     }
 
+    func testTokenizerEncodesDecodesAndFeedsEmbed() throws {
+        let code = """
+        local enc = whittle.lm.load("\(fixture("bert"))")
+        local tok = enc.tokenizer
+        local ids = tok:encode("The cats, and dogs!")
+        local diff = (enc:embed({"The cats, and dogs!"}) - enc:embed({ids})):abs():max()
+        return table.concat(ids, ","), tok:decode(ids):sub(1, 8), tostring(tok), diff, whittle.lm.load("\(fixture("llama"))").tokenizer == nil
+        """
+        // The ids are HF tokenizers' (Scripts/fixtures/make_lm_fixtures.py, bert/expected.json "text_ids").
+        XCTAssertEqual(try eval(code), "2,61,7,31,50,62,58,63,8,45,37,62,59,3\tthe cats\tTokenizer(64 tokens)\t0.0\ttrue")
+    }
+
     func testBadInputIsALuaErrorWithLocation() throws {
         let code = """
         local lm = whittle.lm.load("\(fixture("llama"))")

@@ -28,9 +28,9 @@ struct BPEMerges: Sendable {
         if n < 2 { return }
         var next = [Int](1...n), prev = [Int](-1..<(n - 1))
         next[n - 1] = -1
-        var heap = MinHeap()
+        var heap = BinaryHeap<RankedMerge>()
         for i in 0..<(n - 1) {
-            if let m = lookup(symbols[i], symbols[i + 1]) { heap.push(rank: m.rank, pos: i, merged: m.merged) }
+            if let m = lookup(symbols[i], symbols[i + 1]) { heap.push(RankedMerge(rank: m.rank, pos: i, merged: m.merged)) }
         }
         var alive = [Bool](repeating: true, count: n)
         while let top = heap.pop() {
@@ -42,8 +42,8 @@ struct BPEMerges: Sendable {
             alive[q] = false
             next[p] = next[q]
             if next[q] >= 0 { prev[next[q]] = p }
-            if prev[p] >= 0, let l = lookup(symbols[prev[p]], symbols[p]) { heap.push(rank: l.rank, pos: prev[p], merged: l.merged) }
-            if next[p] >= 0, let r = lookup(symbols[p], symbols[next[p]]) { heap.push(rank: r.rank, pos: p, merged: r.merged) }
+            if prev[p] >= 0, let l = lookup(symbols[prev[p]], symbols[p]) { heap.push(RankedMerge(rank: l.rank, pos: prev[p], merged: l.merged)) }
+            if next[p] >= 0, let r = lookup(symbols[p], symbols[next[p]]) { heap.push(RankedMerge(rank: r.rank, pos: p, merged: r.merged)) }
         }
         var out: [Int32] = []
         out.reserveCapacity(n)
@@ -53,40 +53,13 @@ struct BPEMerges: Sendable {
     }
 }
 
-/// A binary min-heap of candidate merges ordered by rank, then position.
-private struct MinHeap {
-    struct Item { var rank: UInt32; var pos: Int; var merged: Int32 }
-    private var items: [Item] = []
+/// A candidate merge: the pair starting at `pos` becomes `merged`; lower rank first, then leftmost.
+private struct RankedMerge: HeapOrdered {
+    var rank: UInt32
+    var pos: Int
+    var merged: Int32
 
-    @inline(__always) private func less(_ a: Item, _ b: Item) -> Bool {
+    static func precedes(_ a: RankedMerge, _ b: RankedMerge) -> Bool {
         a.rank != b.rank ? a.rank < b.rank : a.pos < b.pos
-    }
-
-    mutating func push(rank: UInt32, pos: Int, merged: Int32) {
-        items.append(Item(rank: rank, pos: pos, merged: merged))
-        var i = items.count - 1
-        while i > 0 {
-            let parent = (i - 1) / 2
-            if !less(items[i], items[parent]) { break }
-            items.swapAt(i, parent); i = parent
-        }
-    }
-
-    mutating func pop() -> Item? {
-        guard let first = items.first else { return nil }
-        let last = items.removeLast()
-        if !items.isEmpty {
-            items[0] = last
-            var i = 0
-            while true {
-                let l = 2 * i + 1, r = l + 1
-                var m = i
-                if l < items.count && less(items[l], items[m]) { m = l }
-                if r < items.count && less(items[r], items[m]) { m = r }
-                if m == i { break }
-                items.swapAt(i, m); i = m
-            }
-        }
-        return first
     }
 }

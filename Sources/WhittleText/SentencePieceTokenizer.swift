@@ -123,12 +123,12 @@ public struct SentencePieceTokenizer: Tokenizer {
         }
         if symbols.isEmpty { return }
         text.withUnsafeBufferPointer { p in
-            var heap = ScoreHeap()
+            var heap = BinaryHeap<ScoredMerge>()
             func tryAdd(_ left: Int, _ right: Int) {
                 guard left >= 0, right >= 0 else { return }
                 let a = symbols[left].start, n = symbols[left].length + symbols[right].length
                 guard let id = table.lookup(UnsafeBufferPointer(rebasing: p[a..<(a + n)])) else { return }
-                heap.push(.init(score: scores[Int(id)], left: left, right: right, size: n))
+                heap.push(ScoredMerge(score: scores[Int(id)], left: left, right: right, size: n))
             }
             for i in 1..<symbols.count { tryAdd(i - 1, i) }
             while let top = heap.pop() {
@@ -168,40 +168,15 @@ public struct SentencePieceTokenizer: Tokenizer {
     public func id(of token: String) -> Int32? { table.lookup(Array(token.utf8)) }
 }
 
-/// Candidate merges ordered by score (highest first), then leftmost, as llama.cpp's `llm_bigram_spm`.
-private struct ScoreHeap {
-    struct Item { var score: Float; var left: Int; var right: Int; var size: Int }
-    private var items: [Item] = []
+/// A candidate merge of the pieces `left` and `right` (`size` bytes together): highest score
+/// first, then leftmost, as llama.cpp's `llm_bigram_spm`.
+private struct ScoredMerge: HeapOrdered {
+    var score: Float
+    var left: Int
+    var right: Int
+    var size: Int
 
-    @inline(__always) private func before(_ a: Item, _ b: Item) -> Bool {
+    static func precedes(_ a: ScoredMerge, _ b: ScoredMerge) -> Bool {
         a.score != b.score ? a.score > b.score : a.left < b.left
-    }
-
-    mutating func push(_ item: Item) {
-        items.append(item)
-        var i = items.count - 1
-        while i > 0 {
-            let parent = (i - 1) / 2
-            if !before(items[i], items[parent]) { break }
-            items.swapAt(i, parent); i = parent
-        }
-    }
-
-    mutating func pop() -> Item? {
-        guard let first = items.first else { return nil }
-        let last = items.removeLast()
-        if !items.isEmpty {
-            items[0] = last
-            var i = 0
-            while true {
-                let l = 2 * i + 1, r = l + 1
-                var m = i
-                if l < items.count && before(items[l], items[m]) { m = l }
-                if r < items.count && before(items[r], items[m]) { m = r }
-                if m == i { break }
-                items.swapAt(i, m); i = m
-            }
-        }
-        return first
     }
 }

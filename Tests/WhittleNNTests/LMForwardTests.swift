@@ -61,7 +61,7 @@ final class LMForwardTests: XCTestCase {
     }
 
     func testMiniLMEmbeddingsMatchNumpyBert() throws {
-        let dir = NSHomeDirectory() + "/.cache/whittle/models/all-MiniLM-L6-v2"
+        let dir = (ProcessInfo.processInfo.environment["WHITTLE_CACHE"] ?? NSHomeDirectory() + "/.cache/whittle") + "/models/all-MiniLM-L6-v2"
         guard FileManager.default.fileExists(atPath: dir + "/model.safetensors") else {
             return XCTFail("all-MiniLM-L6-v2 is not in the model cache: run Scripts/models/fetch.sh (Scripts/setup.sh does)")
         }

@@ -21,7 +21,7 @@ final class LMGGUFTests: XCTestCase {
     }
 
     private func load(_ file: String) throws -> LanguageModel? {
-        let path = NSHomeDirectory() + "/.cache/whittle/models/" + file
+        let path = (ProcessInfo.processInfo.environment["WHITTLE_CACHE"] ?? NSHomeDirectory() + "/.cache/whittle") + "/models/" + file
         guard FileManager.default.fileExists(atPath: path) else {
             XCTFail("\(file) is not in the model cache: run Scripts/models/fetch.sh (Scripts/setup.sh does)")
             return nil

@@ -49,11 +49,6 @@ public struct HessianAccumulator {
         }
         return h
     }
-
-    /// Per-column mean of x² (llama.cpp's imatrix definition; Wanda's ‖X_j‖² / n).
-    public func columnMeanSquares() -> [Float] {
-        (0..<cols).map { samples == 0 ? 0 : Float(sum[$0 * cols + $0] / Double(samples)) }
-    }
 }
 
 /// Errors from the calibrated passes' numerics (before any weight is changed).

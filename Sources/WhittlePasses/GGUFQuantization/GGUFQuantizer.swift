@@ -29,6 +29,17 @@ public enum GGUFQuantizer {
         public let bytesAfter: Int
         public let fallback: GGMLShapeFallback?
         public let usedImatrix: Bool
+
+        /// "[3/272] blk.0.attn_q.weight [576 x 576] F32 -> Q5_0  1.27 MiB -> 0.22 MiB  fallback: ...", for the log and the report.
+        public func text(index: Int, of total: Int) -> String {
+            let dims = shape.map(String.init).joined(separator: " x ")
+            var s = String(format: "[%d/%d] %@ [%@] %@ -> %@  %.2f MiB -> %.2f MiB", index, total, name as NSString,
+                           dims as NSString, from.upperName as NSString, to.upperName as NSString,
+                           Double(bytesBefore) / 1048576, Double(bytesAfter) / 1048576)
+            if usedImatrix { s += "  (imatrix)" }
+            if let f = fallback { s += "  fallback: \(f.reason)" }
+            return s
+        }
     }
 
     /// The plan and sizes of a run.
@@ -49,15 +60,7 @@ public enum GGUFQuantizer {
         }
 
         public var description: String {
-            var out = lines.enumerated().map { i, l in
-                let shape = l.shape.map(String.init).joined(separator: " x ")
-                var s = String(format: "[%4d/%4d] %-36@ [%@] %@ -> %@  %8.2f MiB -> %8.2f MiB", i + 1, lines.count,
-                               l.name as NSString, shape as NSString, l.from.upperName as NSString, l.to.upperName as NSString,
-                               Double(l.bytesBefore) / 1048576, Double(l.bytesAfter) / 1048576)
-                if l.usedImatrix { s += "  (imatrix)" }
-                if let f = l.fallback { s += "  fallback: \(f.reason)" }
-                return s
-            }
+            var out = lines.enumerated().map { i, l in l.text(index: i + 1, of: lines.count) }
             out.append(summary)
             return out.joined(separator: "\n")
         }
@@ -122,7 +125,7 @@ public enum GGUFQuantizer {
                 report.lines.append(Line(name: info.name, shape: info.dims, from: info.type, to: choice.type,
                                          bytesBefore: before, bytesAfter: out.byteCount, fallback: choice.fallback, usedImatrix: used))
             }
-            if let last = report.lines.last { log(lineText(last, index: report.lines.count, of: plan.count)) }
+            if let last = report.lines.last { log(last.text(index: report.lines.count, of: plan.count)) }
         }
         var meta = input.metadata
         meta["general.quantization_version"] = nil
@@ -134,14 +137,6 @@ public enum GGUFQuantizer {
         try GGUFWriter.write(metadata: meta, tensors: payloads, to: output)
         report.seconds = Date().timeIntervalSince(start)
         return report
-    }
-
-    private static func lineText(_ l: Line, index: Int, of total: Int) -> String {
-        let shape = l.shape.map(String.init).joined(separator: " x ")
-        var s = "[\(index)/\(total)] \(l.name) [\(shape)] \(l.from.upperName) -> \(l.to.upperName)"
-        if l.usedImatrix { s += " (imatrix)" }
-        if let f = l.fallback { s += " fallback: \(f.reason)" }
-        return s
     }
 
     private static func dtype(for type: GGMLType, name: String) throws -> DType {

@@ -31,14 +31,13 @@ struct LinearCalibration {
     /// The Hessian (cols padded to `multiple` with dead inputs) of layer `l`'s current inputs.
     func hessian(of l: QuantLayer, cols: Int, padded: Int) throws -> [Double] {
         var acc = try HessianAccumulator(cols: padded)
-        var row = [Float](repeating: 0, count: padded)
         for x in try run.inputs(of: l.path) {
             let n = x.count / cols
             if padded == cols { acc.add(x.floats, rows: n); continue }
-            for r in 0..<n {
-                for j in 0..<cols { row[j] = x.floats[r * cols + j] }
-                row.withUnsafeBufferPointer { acc.add($0.baseAddress!, rows: 1) }
-            }
+            // Dead zero columns up to the block multiple: the whole batch widened once, added once.
+            var wide = [Float](repeating: 0, count: n * padded)
+            for r in 0..<n { for j in 0..<cols { wide[r * padded + j] = x.floats[r * cols + j] } }
+            wide.withUnsafeBufferPointer { acc.add($0.baseAddress!, rows: n) }
         }
         return acc.hessian()
     }

@@ -80,47 +80,19 @@ public enum GGUFQuantizer {
     public static func quantize(_ input: GGUFFile, to output: String, _ request: Request,
                                 log: (String) -> Void = { _ in }) throws -> Report {
         let start = Date()
-        var rules = LlamaTensorRules(model: modelFacts(input), options: request.rules, tensorNames: input.tensorInfos.map(\.name))
-        let order = LlamaTensorRules.order(input.tensorInfos.map(\.name))
-        // Decide every type first (cheap), so an impossible request fails before any work.
-        var plan: [String: LlamaTensorRules.Choice] = [:]
-        for name in order {
-            guard let info = input.info(named: name) else { continue }
-            let c = rules.choose(name: name, dims: info.dims.count, rowLength: info.dims.first ?? 0, current: info.type)
-            if c.type != info.type {
-                guard info.type.isSupported else { throw GGUFQuantizeError.unsupportedInput(name, info.type) }
-                if info.type.blockSize > 1 && !request.allowRequantize {
-                    throw GGUFQuantizeError.requantize(name, info.type)
-                }
-                guard GGMLCodec.canQuantize(c.type) else { throw GGUFQuantizeError.unsupportedTarget(name, c.type) }
-            }
-            if let im = request.imatrix, let means = im.means(of: name), c.type != info.type,
-               GGMLCodec.usesImportance(c.type), means.count != info.dims.first ?? 0, name != "token_embd.weight" {
-                throw GGUFQuantizeError.imatrixSize(name, means.count, info.dims.first ?? 0)
-            }
-            plan[name] = c
-        }
+        let facts = input.tensorInfos.map { TensorFacts(name: $0.name, dims: $0.dims, type: $0.type) }
+        let plan = try self.plan(facts, model: modelFacts(input), request)
         var payloads: [GGUFTensorPayload] = []
         var report = Report()
         for info in input.tensorInfos {
             guard let choice = plan[info.name] else { continue }
-            let rowLength = info.dims.first ?? 0
-            let count = info.dims.reduce(1, *)
             let before = input.rawBytes(of: info).count
             if choice.type == info.type {
                 payloads.append(try GGUFTensorPayload(name: info.name, from: input))
                 report.lines.append(Line(name: info.name, shape: info.dims, from: info.type, to: info.type,
                                          bytesBefore: before, bytesAfter: before, fallback: nil, usedImatrix: false))
             } else {
-                let src = try input.tensor(named: info.name)
-                let f32 = src.dtype == .f32 ? src : try src.checkedF32()
-                let out = try Tensor(zeros: Array(info.dims.reversed()), dtype: try dtype(for: choice.type, name: info.name))
-                var weights = request.imatrix?.means(of: info.name)
-                if weights?.count != rowLength { weights = nil }
-                let used = weights != nil && GGMLCodec.usesImportance(choice.type)
-                try withOptionalPointer(weights) { w in
-                    try GGMLCodec.quantize(choice.type, f32.floats, out.storage.bytes, count: count, rowLength: rowLength, importance: w)
-                }
+                let (out, used) = try encode(try input.tensor(named: info.name), as: choice.type, name: info.name, imatrix: request.imatrix)
                 payloads.append(try GGUFTensorPayload(name: info.name, tensor: out))
                 report.lines.append(Line(name: info.name, shape: info.dims, from: info.type, to: choice.type,
                                          bytesBefore: before, bytesAfter: out.byteCount, fallback: choice.fallback, usedImatrix: used))
@@ -137,6 +109,54 @@ public enum GGUFQuantizer {
         try GGUFWriter.write(metadata: meta, tensors: payloads, to: output)
         report.seconds = Date().timeIntervalSince(start)
         return report
+    }
+
+    /// A tensor as the rules see it: name, ggml dimension order (row length first) and type.
+    public struct TensorFacts {
+        public let name: String
+        public let dims: [Int]
+        public let type: GGMLType
+        public init(name: String, dims: [Int], type: GGMLType) { self.name = name; self.dims = dims; self.type = type }
+    }
+
+    /// Every tensor's type under llama.cpp's rules, decided before any work so that an impossible
+    /// request (requantizing without leave, an unsupported type, an imatrix of the wrong width) fails first.
+    public static func plan(_ tensors: [TensorFacts], model: LlamaTensorRules.Model, _ request: Request) throws -> [String: LlamaTensorRules.Choice] {
+        var rules = LlamaTensorRules(model: model, options: request.rules, tensorNames: tensors.map(\.name))
+        let byName = Dictionary(tensors.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        var plan: [String: LlamaTensorRules.Choice] = [:]
+        for name in LlamaTensorRules.order(tensors.map(\.name)) {
+            guard let info = byName[name] else { continue }
+            let c = rules.choose(name: name, dims: info.dims.count, rowLength: info.dims.first ?? 0, current: info.type)
+            if c.type != info.type {
+                guard info.type.isSupported else { throw GGUFQuantizeError.unsupportedInput(name, info.type) }
+                if info.type.blockSize > 1 && !request.allowRequantize {
+                    throw GGUFQuantizeError.requantize(name, info.type)
+                }
+                guard GGMLCodec.canQuantize(c.type) else { throw GGUFQuantizeError.unsupportedTarget(name, c.type) }
+            }
+            if let im = request.imatrix, let means = im.means(of: name), c.type != info.type,
+               GGMLCodec.usesImportance(c.type), means.count != info.dims.first ?? 0, name != "token_embd.weight" {
+                throw GGUFQuantizeError.imatrixSize(name, means.count, info.dims.first ?? 0)
+            }
+            plan[name] = c
+        }
+        return plan
+    }
+
+    /// `src` (any stored type) encoded as `type` with ggml's quantizer, weighted by the imatrix
+    /// entry `name` when it has one of the row's width; says whether the imatrix was used.
+    public static func encode(_ src: Tensor, as type: GGMLType, name: String, imatrix: ImportanceMatrix?) throws -> (tensor: Tensor, usedImatrix: Bool) {
+        let f32 = src.dtype == .f32 ? src : try src.checkedF32()
+        let rowLength = src.shape.last ?? 0
+        let out = try Tensor(zeros: src.shape, dtype: try dtype(for: type, name: name))
+        var weights = imatrix?.means(of: name)
+        if weights?.count != rowLength { weights = nil }
+        let used = weights != nil && GGMLCodec.usesImportance(type)
+        try withOptionalPointer(weights) { w in
+            try GGMLCodec.quantize(type, f32.floats, out.storage.bytes, count: src.count, rowLength: rowLength, importance: w)
+        }
+        return (out, used)
     }
 
     private static func dtype(for type: GGMLType, name: String) throws -> DType {

@@ -44,5 +44,15 @@ final class QuantizeWeightsLanguageModelTests: XCTestCase {
         }
         XCTAssertEqual(mismatches, [])
         XCTAssertEqual(lm.module.parameters().count, sums.count)
+
+        // targets: only the embeddings change; a glob matching nothing is an error.
+        XCTAssertThrowsError(try registry.run("quantize.weights", on: lm, options: ["type": .string("F16"), "targets": .strings(["nothing.*"])])) { e in
+            XCTAssertTrue("\(e)".contains("no tensor matches nothing.*"), "\(e)")
+        }
+        let q = try XCTUnwrap(lm.module.parameter(named: "model.layers.3.mlp.up_proj.weight")).value
+        try registry.run("quantize.weights", on: lm, options: ["type": .string("F16"), "targets": .strings(["model.embed_tokens.weight"]),
+                                                              "allow_requantize": .bool(true)])
+        XCTAssertEqual(try XCTUnwrap(lm.module.parameter(named: "model.embed_tokens.weight")).value.dtype.description, "f16")
+        XCTAssertTrue(try XCTUnwrap(lm.module.parameter(named: "model.layers.3.mlp.up_proj.weight")).value === q)
     }
 }

@@ -121,8 +121,10 @@ public enum GGUFQuantizer {
 
     /// Every tensor's type under llama.cpp's rules, decided before any work so that an impossible
     /// request (requantizing without leave, an unsupported type, an imatrix of the wrong width) fails first.
-    public static func plan(_ tensors: [TensorFacts], model: LlamaTensorRules.Model, _ request: Request) throws -> [String: LlamaTensorRules.Choice] {
-        var rules = LlamaTensorRules(model: model, options: request.rules, tensorNames: tensors.map(\.name))
+    /// `modelTensorNames` (default: the tensors planned) is what the rules count layers and tied outputs from.
+    public static func plan(_ tensors: [TensorFacts], model: LlamaTensorRules.Model, _ request: Request,
+                            modelTensorNames: [String]? = nil) throws -> [String: LlamaTensorRules.Choice] {
+        var rules = LlamaTensorRules(model: model, options: request.rules, tensorNames: modelTensorNames ?? tensors.map(\.name))
         let byName = Dictionary(tensors.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         var plan: [String: LlamaTensorRules.Choice] = [:]
         for name in LlamaTensorRules.order(tensors.map(\.name)) {

@@ -47,10 +47,13 @@ extension QuantizeWeightsPass: LanguageModelPass {
         }
 
         // The rules speak GGUF names and ggml dimension order.
+        // `targets` (checkpoint-name globs) limits the pass to some tensors; the others keep their type.
+        let globs = o.strings("targets")
         var tensors: [(gguf: String, hf: String, parameter: Parameter)] = []
-        for (hf, p) in lm.module.parameters() {
+        for (hf, p) in lm.module.parameters() where globs.map({ $0.contains { Targets.matches($0, hf) } }) ?? true {
             tensors.append((GGUFTensorNames.gguf(fromHF: hf, architecture: lm.architecture), hf, p))
         }
+        if let globs, tensors.isEmpty { throw PassError.invalidTarget(pass: name, message: "no tensor matches \(globs.joined(separator: ", "))") }
         let facts = try tensors.map { t -> GGUFQuantizer.TensorFacts in
             guard let type = Self.ggmlType(of: t.parameter.value.dtype) else { throw fail("'\(t.hf)' is stored as \(t.parameter.value.dtype), which GGUF cannot hold") }
             return GGUFQuantizer.TensorFacts(name: t.gguf, dims: t.parameter.value.shape.reversed(), type: type)
@@ -58,7 +61,8 @@ extension QuantizeWeightsPass: LanguageModelPass {
         let s = d.spec
         let model = LlamaTensorRules.Model(arch: lm.architecture, layers: s.layers, heads: s.heads, kvHeads: s.kvHeads, experts: 0)
         let plan: [String: LlamaTensorRules.Choice]
-        do { plan = try GGUFQuantizer.plan(facts, model: model, request) } catch let e as GGUFQuantizeError { throw fail(e.description) }
+        let allNames = lm.module.parameters().map { GGUFTensorNames.gguf(fromHF: $0.name, architecture: lm.architecture) }
+        do { plan = try GGUFQuantizer.plan(facts, model: model, request, modelTensorNames: allNames) } catch let e as GGUFQuantizeError { throw fail(e.description) }
 
         var report = PassReport(pass: name)
         var before = 0, after = 0, elements = 0

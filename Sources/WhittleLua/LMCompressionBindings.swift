@@ -1,4 +1,5 @@
 import Foundation
+import WhittleFormats
 import WhittleNN
 import WhittlePasses
 import WhittleTensor
@@ -23,6 +24,11 @@ enum LMCompressionBindings {
                 guard let grid = QuantGrids.grid(named: format) else { throw c.error("unknown format '\(format)'") }
                 let start = Date()
                 let rows = try DecoderCompression.gptq(d, windows: windows, grid: grid, options: opts, log: stderrLog)
+                lm.provenance.record(pass: "lm.gptq", options: [
+                    ("format", .string(format)), ("damp", .number(String(opts.damp))), ("act_order", .bool(opts.actOrder)),
+                    ("block_size", .number(String(opts.blockSize))), ("windows", .number(String(windows.count))),
+                    ("ctx", .number(String(windows.first?.count ?? 0))),
+                ])
                 let table: [LuaValue] = rows.map { r in
                     LuaValue.table([(.string("name"), .string(r.name)), (.string("type"), .string(r.type)), (.string("loss"), .number(r.loss)),
                                     (.string("damp"), .number(r.damp)), (.string("seconds"), .number(r.seconds))])

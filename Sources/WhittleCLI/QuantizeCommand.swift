@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import WhittleFormats
 import WhittleKernels
+import WhittleLua
 import WhittlePasses
 import WhittleTensor
 
@@ -72,6 +73,12 @@ struct QuantizeCommand: ParsableCommand {
                 request.rules.hasImatrix = true
             }
             request.recipe = (["whittle", "quantize"] + CommandLine.arguments.dropFirst(2)).joined(separator: " ")
+            var provenance = Provenance(source: (input as NSString).lastPathComponent, files: [input])
+            var options: [(key: String, value: JSONValue)] = [("type", .string(type)), ("pure", .bool(pure)), ("allow_requantize", .bool(allowRequantize))]
+            if let imatrix { options.append(("imatrix", .string(imatrix))) }
+            if !tensorTypes.isEmpty { options.append(("tensor_type", .array(tensorTypes.map { .string($0) }))) }
+            provenance.record(pass: "quantize", options: options)
+            request.provenance = provenance.metadata(version: whittleVersion).filter { $0.key != Provenance.recipeKey }
             let file = try GGUFFile.open(input)
             let report = try GGUFQuantizer.quantize(file, to: output, request) { line in
                 FileHandle.standardError.write(Data((line + "\n").utf8))

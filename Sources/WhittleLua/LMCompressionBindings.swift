@@ -1,5 +1,6 @@
 import Foundation
 import WhittleData
+import WhittleFormats
 import WhittleNN
 import WhittlePasses
 import WhittleTensor

@@ -74,6 +74,8 @@ extension LanguageModelLoader {
         let model = try DecoderModel(spec: spec, reader: reader, normNames: names)
         let lm = LanguageModel(architecture: arch, path: path, network: .decoder(model))
         lm.tokenizer = try TokenizerCodec.load(gguf: f)
+        lm.ggufSource = f
+        lm.provenance = Provenance(source: (path as NSString).lastPathComponent, files: [path])
         if let t = lm.tokenizer as? TokenizerCodec, t.tokenizer.vocabSize != spec.vocab {
             throw CheckpointError("\(path): the tokenizer has \(t.tokenizer.vocabSize) tokens but token_embd.weight has \(spec.vocab) rows")
         }

@@ -16,6 +16,8 @@ public enum GGUFQuantizer {
         public var allowRequantize = false
         /// Text stored as `whittle.recipe` in the output (the command or recipe that made it).
         public var recipe: String?
+        /// Further `whittle.*` entries (version, source and its hash, the pass and its options).
+        public var provenance: [(key: String, value: String)] = []
         public init(rules: LlamaTensorRules.Options) { self.rules = rules }
     }
 
@@ -105,6 +107,7 @@ public enum GGUFQuantizer {
         meta["general.file_type"] = nil
         meta["general.file_type"] = .uint32(UInt32(request.rules.fileType.rawValue))
         for k in ["split.no", "split.count", "split.tensors.count"] { meta[k] = nil }
+        for (k, v) in request.provenance { meta[k] = .string(v) }
         if let recipe = request.recipe { meta["whittle.recipe"] = .string(recipe) }
         try GGUFWriter.write(metadata: meta, tensors: payloads, to: output)
         report.seconds = Date().timeIntervalSince(start)

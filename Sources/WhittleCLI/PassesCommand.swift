@@ -63,16 +63,37 @@ enum PassListing {
         guard !passes.isEmpty else { return "no passes registered" }
         let nameWidth = max(4, passes.map(\.name.count).max() ?? 0)
         let sourceWidth = max(6, passes.map(\.source.description.count).max() ?? 0)
-        var lines = [pad("NAME", nameWidth) + "  " + pad("SOURCE", sourceWidth) + "  DOC"]
-        for p in passes { lines.append(pad(p.name, nameWidth) + "  " + pad(p.source.description, sourceWidth) + "  " + p.doc) }
+        var lines = [pad("NAME", nameWidth) + "  " + pad("SOURCE", sourceWidth) + "  " + pad("MODELS", 10) + "  DOC"]
+        for p in passes {
+            lines.append(pad(p.name, nameWidth) + "  " + pad(p.source.description, sourceWidth) + "  " + pad(kinds(p), 10) + "  " + p.doc)
+        }
         lines.append("\n\(passes.count) passes; `whittle passes NAME` shows one with its parameters.")
         return lines.joined(separator: "\n")
     }
 
-    /// A pass in full: doc, source, each parameter with type, default, range, choices and doc.
+    /// What a pass runs on: layer models, language models (w.lm.load) or both.
+    static func kinds(_ p: Pass) -> String {
+        guard let lmPass = p as? LanguageModelPass else { return "layers" }
+        return lmPass.languageModelOnly ? "lm" : "layers, lm"
+    }
+
+    /// A pass in full: doc, source, each parameter with type, default, range, choices and doc
+    /// (both schemas for a pass that runs on layer and language models).
     static func detail(_ p: Pass) -> String {
-        var lines = ["\(p.name)  (\(p.source))", "  \(p.doc)", "", "parameters:"]
-        let params = p.params + OptionValidator.common.filter { c in !p.params.contains { $0.name == c.name } }
+        var lines = ["\(p.name)  (\(p.source); runs on \(kinds(p)))", "  \(p.doc)"]
+        if let lmPass = p as? LanguageModelPass {
+            if !lmPass.languageModelOnly { lines += ["", "parameters on layer models:"] + parameterLines(p.params) }
+            lines += ["", "parameters on language models:"] + parameterLines(lmPass.languageModelParams)
+        } else {
+            lines += ["", "parameters:"] + parameterLines(p.params)
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// Each parameter (and the common ones) with type, default, range, choices and doc.
+    private static func parameterLines(_ own: [PassParam]) -> [String] {
+        var lines: [String] = []
+        let params = own + OptionValidator.common.filter { c in !own.contains { $0.name == c.name } }
         let width = params.map(\.name.count).max() ?? 0
         for q in params {
             var facts = [q.type.rawValue]
@@ -82,20 +103,25 @@ enum PassListing {
             lines.append("  " + pad(q.name, width) + "  " + facts.joined(separator: ", "))
             lines.append("  " + String(repeating: " ", count: width) + "  " + q.doc)
         }
-        return lines.joined(separator: "\n")
+        return lines
     }
 
     /// A pass as a JSON object.
     static func json(_ p: Pass) -> [String: Any] {
-        ["name": p.name, "doc": p.doc, "source": p.source.description,
-         "params": p.params.map { q -> [String: Any] in
+        var o: [String: Any] = ["name": p.name, "doc": p.doc, "source": p.source.description, "models": kinds(p), "params": jsonParams(p.params)]
+        if let lmPass = p as? LanguageModelPass { o["lm_params"] = jsonParams(lmPass.languageModelParams) }
+        return o
+    }
+
+    private static func jsonParams(_ params: [PassParam]) -> [[String: Any]] {
+        params.map { q -> [String: Any] in
              var o: [String: Any] = ["name": q.name, "type": q.type.rawValue, "doc": q.doc, "required": q.required]
              if let d = q.defaultValue { o["default"] = jsonValue(d) }
              if let v = q.min { o["min"] = v; o["min_exclusive"] = q.minExclusive }
              if let v = q.max { o["max"] = v; o["max_exclusive"] = q.maxExclusive }
              if let ch = q.choices { o["choices"] = ch }
              return o
-         }]
+         }
     }
 
     private static func jsonValue(_ v: PassValue) -> Any {

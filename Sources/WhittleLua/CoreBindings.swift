@@ -64,7 +64,7 @@ enum Help {
             if !matches.isEmpty { return matches.map(describe).joined(separator: "\n\n") }
             if let pass = try? c.host?.passes.pass(named: name) { return describe(pass) }
             if let ns = Library.namespaces.first(where: { "whittle" + ($0.path.isEmpty ? "" : "." + $0.path) == wanted }) {
-                return listing(ns)
+                return listing(path: ns.path)
             }
             if let cls = Library.classes.first(where: { $0.name == name }) { return listing(cls) }
             throw c.error("no binding or namespace named '\(name)' (try help())")
@@ -83,7 +83,7 @@ enum Help {
                 }
                 let same = lua_rawequal(L, -1, 1) != 0
                 Lua.pop(L)
-                if same { return listing(ns) }
+                if same { return listing(path: ns.path) }
             }
             lua_getglobal(L, "whittle")
             defer { Lua.pop(L) }
@@ -94,24 +94,36 @@ enum Help {
 
     /// A pass's doc and option schema, as `whittle passes NAME` shows them.
     static func describe(_ p: Pass) -> String {
-        var lines = ["whittle.\(p.name)(model, [data,] opts)   pass, \(p.source)", "  \(p.doc)", "  options:"]
-        for q in p.params + OptionValidator.common.filter({ c in !p.params.contains { $0.name == c.name } }) {
+        var lines = ["whittle.\(p.name)(model, [data,] opts)   pass, \(p.source)", "  \(p.doc)"]
+        if let lmPass = p as? LanguageModelPass {
+            if !lmPass.languageModelOnly { lines += ["  options on layer models:"] + optionLines(p.params) }
+            lines += ["  options on language models (whittle.lm.load; data = text:windows(lm.tokenizer, {...})):"] + optionLines(lmPass.languageModelParams)
+        } else {
+            lines += ["  options:"] + optionLines(p.params)
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    private static func optionLines(_ params: [PassParam]) -> [String] {
+        (params + OptionValidator.common.filter({ c in !params.contains { $0.name == c.name } })).map { q in
             var facts = [q.type.rawValue]
             if let d = q.defaultValue { facts.append("default \(d)") } else if q.required { facts.append("required") }
             if let r = q.rangeText { facts.append(r) }
             if let ch = q.choices { facts.append(ch.joined(separator: "|")) }
-            lines.append("    \(q.name) (\(facts.joined(separator: ", "))): \(q.doc)")
+            return "    \(q.name) (\(facts.joined(separator: ", "))): \(q.doc)"
         }
-        return lines.joined(separator: "\n")
     }
 
     static func describe(_ e: RegisteredBinding) -> String {
         "\(e.binding.signature)\n  \(e.binding.doc)"
     }
 
-    static func listing(_ ns: Namespace) -> String {
-        let title = "whittle" + (ns.path.isEmpty ? "" : "." + ns.path)
-        return ([title + ": " + ns.doc] + ns.bindings.filter { !$0.name.hasPrefix("_") }.map { "  \($0.signature)\n      \($0.doc)" }).joined(separator: "\n")
+    /// Every binding of the namespaces at `path` (several Swift files may add to one Lua table).
+    static func listing(path: String) -> String {
+        let parts = Library.namespaces.filter { $0.path == path }
+        let title = "whittle" + (path.isEmpty ? "" : "." + path)
+        let bindings = parts.flatMap(\.bindings).filter { !$0.name.hasPrefix("_") }
+        return ([title + ": " + (parts.first?.doc ?? "")] + bindings.map { "  \($0.signature)\n      \($0.doc)" }).joined(separator: "\n")
     }
 
     static func listing(_ cls: LuaClass) -> String {
@@ -124,8 +136,9 @@ enum Help {
 
     static func overview(_ host: LuaState? = nil) -> String {
         var lines = ["Whittle \(whittleVersion): neural-network compression from Lua. help(f) or help(\"name\") for one binding.", ""]
-        for ns in Library.namespaces {
-            let names = ns.bindings.map(\.name).filter { !$0.hasPrefix("_") }
+        var seen = Set<String>()
+        for ns in Library.namespaces where seen.insert(ns.path).inserted {
+            let names = Library.namespaces.filter { $0.path == ns.path }.flatMap(\.bindings).map(\.name).filter { !$0.hasPrefix("_") }
             if names.isEmpty { continue }
             lines.append("whittle\(ns.path.isEmpty ? "" : "." + ns.path): \(ns.doc)")
             lines.append("    " + names.joined(separator: " "))

@@ -9,7 +9,7 @@ enum LMBindings {
     static let namespaces: [Namespace] = [
         Namespace("lm", doc: "Transformer language models and sentence encoders: load, logits, generate, perplexity, embed.", [
             Binding("load", "whittle.lm.load(path) -> LM",
-                    "A Hugging Face model directory (config.json + safetensors, f32/f16/bf16 kept as stored and memory-mapped). Architectures: llama, mistral, qwen2, qwen3, gemma3, bert.") { c in
+                    "A GGUF file (weights in their ggml types, hyperparameters and tokenizer from its metadata) or a Hugging Face model directory (config.json + safetensors, f32/f16/bf16 kept as stored; tokenizer.json), memory-mapped. Architectures: llama, mistral, qwen2, qwen3, gemma3, bert.") { c in
                 let path = try c.string(1, "path")
                 c.push(object: try LanguageModelLoader.load(path: path), className: "LM")
                 return 1

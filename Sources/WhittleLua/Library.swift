@@ -10,13 +10,13 @@ enum Library {
         Namespace("", doc: "compression passes", PassBindings.functions),
     ] + QuantizeBindings.namespaces + DataBindings.namespaces + NNBindings.namespaces + PluginBindings.namespaces + ReportBindings.namespaces + AnalysisBindings.namespaces
         + GGUFBindings.namespaces
-        + LMBindings.namespaces + LMCompressionBindings.namespaces + LMEvaluationBindings.namespaces
+        + LMBindings.namespaces + LMCompressionBindings.namespaces + TextDataBindings.namespaces + LMEvaluationBindings.namespaces
 
     /// All userdata classes.
     static let classes: [LuaClass] = [TensorBindings.tensorClass]
         + QuantizeBindings.classes + DataBindings.classes + NNBindings.classes + PluginBindings.classes
         + GGUFBindings.classes
-        + LMBindings.classes
+        + LMBindings.classes + TextDataBindings.classes
 
     /// Binding ids, assigned on first use (process-wide, the same for every state).
     static let ids: (namespaces: [[Int]], classes: [(methods: [Int], properties: [Int], metamethods: [Int])]) = {

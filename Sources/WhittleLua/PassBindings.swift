@@ -13,12 +13,17 @@ enum PassBindings {
             LuaValue.array(host.passes.all.map(describe)).push(c.L)
             return 1
         },
-        Binding("run_pass", "whittle.run_pass(name, model, opts) -> report", "Validates opts against the pass's schema, runs it on model, returns its report.") { c in
+        Binding("run_pass", "whittle.run_pass(name, model_or_lm, opts) -> report", "Validates opts against the pass's schema, runs it on a layer model or a language model (w.lm.load; calibration windows as opts.data), returns its report; a failed pass leaves the model as it was.") { c in
             guard let host = c.host else { throw c.error("no host") }
             let name = try c.string(1, "name")
-            let model = try c.object(2, "model", Model.self, className: "Model")
             let raw = try c.isNil(3) ? [:] : tableOptions(c, 3, "opts")
-            let report = try host.passes.run(name, on: model, options: raw, context: host.passContext)
+            let report: PassReport
+            if let lm = c.object(2, LanguageModel.self, className: "LM") {
+                report = try host.passes.run(name, on: lm, options: raw, context: host.passContext)
+            } else {
+                let model = try c.object(2, "model", Model.self, className: "Model")
+                report = try host.passes.run(name, on: model, options: raw, context: host.passContext)
+            }
             push(report, c)
             return 1
         },
@@ -26,17 +31,26 @@ enum PassBindings {
 
     /// A pass as a Lua table for `whittle.passes()`.
     static func describe(_ p: Pass) -> LuaValue {
-        .table([
+        var fields: [(LuaValue, LuaValue)] = [
             (.string("name"), .string(p.name)), (.string("doc"), .string(p.doc)), (.string("source"), .string(p.source.description)),
-            (.string("params"), .array(p.params.map { q in
-                var fields: [(LuaValue, LuaValue)] = [(.string("name"), .string(q.name)), (.string("type"), .string(q.type.rawValue)),
-                                                      (.string("doc"), .string(q.doc)), (.string("required"), .bool(q.required))]
-                if let d = q.defaultValue { fields.append((.string("default"), .string(d.description))) }
-                if let r = q.rangeText { fields.append((.string("range"), .string(r))) }
-                if let ch = q.choices { fields.append((.string("choices"), .array(ch.map { .string($0) }))) }
-                return .table(fields)
-            })),
-        ])
+            (.string("params"), describe(params: p.params)),
+        ]
+        if let lmPass = p as? LanguageModelPass {
+            fields.append((.string("lm_params"), describe(params: lmPass.languageModelParams)))
+        }
+        return .table(fields)
+    }
+
+    /// A parameter schema as a Lua array of {name=, type=, doc=, required=, default=, range=, choices=}.
+    static func describe(params: [PassParam]) -> LuaValue {
+        .array(params.map { q in
+            var fields: [(LuaValue, LuaValue)] = [(.string("name"), .string(q.name)), (.string("type"), .string(q.type.rawValue)),
+                                                  (.string("doc"), .string(q.doc)), (.string("required"), .bool(q.required))]
+            if let d = q.defaultValue { fields.append((.string("default"), .string(d.description))) }
+            if let r = q.rangeText { fields.append((.string("range"), .string(r))) }
+            if let ch = q.choices { fields.append((.string("choices"), .array(ch.map { .string($0) }))) }
+            return .table(fields)
+        })
     }
 
     /// Reads the option table at `i` into pass values (keys must be strings).
@@ -60,6 +74,7 @@ enum PassBindings {
         case LUA_TUSERDATA:
             if let m = c.object(idx, Model.self, className: "Model") { return .model(m) }
             if let d = c.object(idx, Dataset.self, className: "Dataset") { return .dataset(d) }
+            if let w = c.object(idx, TokenWindows.self, className: "TokenWindows") { return .windows(w) }
             throw c.error("'\(label)' cannot be a \(Lua.typeName(L, idx))")
         case LUA_TTABLE:
             guard depth < 8 else { throw c.error("'\(label)' is nested too deeply") }
@@ -105,6 +120,7 @@ enum PassBindings {
         case .bool(let b): c.push(b)
         case .strings(let a): LuaValue.array(a.map { .string($0) }).push(c.L)
         case .dataset(let d): c.push(object: d, className: "Dataset")
+        case .windows(let w): c.push(object: w, className: "TokenWindows")
         case .model(let m): c.push(object: m, className: "Model")
         case .table(let t):
             lua_createtable(c.L, 0, Int32(t.count))

@@ -9,6 +9,8 @@ public enum PassValue: CustomStringConvertible {
     case bool(Bool)
     case strings([String])
     case dataset(Dataset)
+    /// Token windows: calibration data for language-model passes.
+    case windows(TokenWindows)
     case model(Model)
     /// A nested option table (e.g. `finetune={epochs=1}`), keys to values.
     case table([String: PassValue])
@@ -23,6 +25,7 @@ public enum PassValue: CustomStringConvertible {
         case .bool(let b): return String(b)
         case .strings(let a): return "{" + a.map { "\"\($0)\"" }.joined(separator: ", ") + "}"
         case .dataset(let d): return "dataset(\(d.count))"
+        case .windows(let w): return "windows(\(w.count)x\(w.ctx))"
         case .model: return "model"
         case .table(let t): return "{" + t.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ") + "}"
         case .opaque: return "<value>"
@@ -32,7 +35,7 @@ public enum PassValue: CustomStringConvertible {
 
 /// The type an option must have.
 public enum PassParamType: String, Sendable {
-    case number, integer, string, bool, strings, dataset, model, table, any
+    case number, integer, string, bool, strings, dataset, windows, model, table, any
 
     /// Parses the names used by Lua plugins' `params` ("number", "int", "string", ...).
     public init?(name: String) {
@@ -123,6 +126,7 @@ public struct PassOptions {
         }
     }
     public func dataset(_ key: String) -> Dataset? { if case .dataset(let d) = values[key] { return d }; return nil }
+    public func windows(_ key: String) -> TokenWindows? { if case .windows(let w) = values[key] { return w }; return nil }
     public func model(_ key: String) -> Model? { if case .model(let m) = values[key] { return m }; return nil }
     public func table(_ key: String) -> [String: PassValue]? { if case .table(let t) = values[key] { return t }; return nil }
 }

@@ -8,31 +8,36 @@ public enum OptionValidator {
     ]
 
     public static func validate(_ raw: [String: PassValue], for pass: Pass) throws -> PassOptions {
-        let schema = pass.params + common.filter { c in !pass.params.contains { $0.name == c.name } }
+        try validate(raw, params: pass.params, pass: pass.name)
+    }
+
+    /// Checks `raw` against the schema `params` of the pass named `passName`.
+    public static func validate(_ raw: [String: PassValue], params: [PassParam], pass passName: String) throws -> PassOptions {
+        let schema = params + common.filter { c in !params.contains { $0.name == c.name } }
         let known = schema.map(\.name)
         if let unknown = raw.keys.sorted().first(where: { !known.contains($0) }) {
-            throw PassError.invalidOption(pass: pass.name, message: "unknown option '\(unknown)' (known: \(known.joined(separator: ", ")))")
+            throw PassError.invalidOption(pass: passName, message: "unknown option '\(unknown)' (known: \(known.joined(separator: ", ")))")
         }
         var out = PassOptions()
         for p in schema {
             guard let v = raw[p.name] else {
                 if let d = p.defaultValue { out[p.name] = d } else if p.required {
-                    throw PassError.invalidOption(pass: pass.name, message: "missing option '\(p.name)' (\(p.doc))")
+                    throw PassError.invalidOption(pass: passName, message: "missing option '\(p.name)' (\(p.doc))")
                 }
                 continue
             }
-            out[p.name] = try check(v, p, pass: pass.name)
+            out[p.name] = try check(v, p, pass: passName)
         }
         if let overrides = out.table("overrides") {
             for (glob, value) in overrides {
                 guard case .table(let t) = value else {
-                    throw PassError.invalidOption(pass: pass.name, message: "'overrides[\"\(glob)\"]' must be a table of options")
+                    throw PassError.invalidOption(pass: passName, message: "'overrides[\"\(glob)\"]' must be a table of options")
                 }
                 for (k, v) in t {
-                    guard let p = pass.params.first(where: { $0.name == k }) else {
-                        throw PassError.invalidOption(pass: pass.name, message: "unknown option '\(k)' in overrides[\"\(glob)\"]")
+                    guard let p = params.first(where: { $0.name == k }) else {
+                        throw PassError.invalidOption(pass: passName, message: "unknown option '\(k)' in overrides[\"\(glob)\"]")
                     }
-                    _ = try check(v, p, pass: pass.name, label: "overrides[\"\(glob)\"].\(k)")
+                    _ = try check(v, p, pass: passName, label: "overrides[\"\(glob)\"].\(k)")
                 }
             }
         }
@@ -50,6 +55,7 @@ public enum OptionValidator {
             case .bool: return "boolean"
             case .strings: return "list of strings"
             case .dataset: return "dataset"
+            case .windows: return "token windows"
             case .model: return "model"
             case .table: return "table"
             case .opaque: return "value"
@@ -90,6 +96,8 @@ public enum OptionValidator {
             }
         case .dataset:
             guard case .dataset = v else { throw fail("must be a dataset, got \(kind(v))") }
+        case .windows:
+            guard case .windows = v else { throw fail("must be token windows (whittle.data.text(...):windows(tokenizer, {...})), got \(kind(v))") }
         case .model:
             guard case .model = v else { throw fail("must be a model, got \(kind(v))") }
         case .table:

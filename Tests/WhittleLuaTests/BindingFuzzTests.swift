@@ -158,7 +158,10 @@ seed_im:accumulate("a", w.ones{2, 3})
 harvest(seed_im)
 harvest(w.lm.load(LM_FIXTURE))
 harvest(seed_gguf.tensors)                           -- lazy tensor table (Lua object)
-harvest(w.lm.load((LM_FIXTURE:gsub("llama$", "bert"))).tokenizer)
+local seed_tok = w.lm.load((LM_FIXTURE:gsub("llama$", "bert"))).tokenizer
+harvest(seed_tok)
+local seed_text = w.data.text("the cats and dogs chase the birds and the cats ")
+harvest(seed_text); harvest(seed_text:windows(seed_tok, { ctx = 4, count = 2 }))
 
 -- Bad values: every one must be refused or handled by every parameter.
 local cyclic = {}; cyclic[1] = cyclic

@@ -100,4 +100,37 @@ final class LMBindingTests: XCTestCase {
         XCTAssertTrue(parts[6].hasPrefix("test:9: lm.load: '/nonexistent/dir' does not exist"), parts[6])
         XCTAssertEqual(parts[7], "test:10: generate: 'top_p' must be in (0, 1], got 0")
     }
+
+    func testTextWindowsCalibrateALanguageModelPass() throws {
+        let text = String(repeating: "the cats and dogs ", count: 40)
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("whittle-text-\(UUID().uuidString).txt").path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let code = """
+        local tok = whittle.lm.load("\(fixture("bert"))").tokenizer
+        local t = whittle.data.text("\(path)")
+        local w = t:windows(tok, {ctx=16, count=3, seed=2})
+        local again = whittle.data.text(t.string):windows(tok, {ctx=16, count=3, seed=2})
+        local same = table.concat(w:get(3), ",") == table.concat(again:get(3), ",")
+        local half = t:slice(0, 0.5)
+        local e1 = select(2, pcall(t.windows, t, tok, {ctx=16, count=1000}))
+        local lm = whittle.lm.load("\(fixture("llama"))")
+        -- The fixture's MLP is 48 wide: not whole 32-blocks, refused before any weight changes.
+        local r = {rows = {select(2, pcall(whittle.quantize.gptq, lm, w, {format="q8_0"}))}}
+        local e2 = select(2, pcall(whittle.run_pass, "quantize.gptq", lm, {format="q8_0"}))
+        local kinds = {}
+        for _, p in ipairs(whittle.passes()) do if p.name == "quantize.gptq" then kinds[#kinds + 1] = #p.lm_params > 0 end end
+        return tostring(w), #w, w.ctx, same, #half < #t, e1, #r.rows .. (r.rows[1]:find("rows of 48", 1, true) and "" or r.rows[1]), lm:summary():find("q8_0", 1, true) ~= nil, e2, tostring(kinds[1])
+        """
+        let parts = try eval(code).split(separator: "\t").map(String.init)
+        XCTAssertEqual(parts.count, 10, "\(parts)")
+        guard parts.count == 10 else { return }
+        XCTAssertTrue(parts[0].hasPrefix("TokenWindows(3 x 16 tokens from whittle-text-"), parts[0])
+        XCTAssertEqual(Array(parts[1...4]), ["3", "16", "true", "true"])
+        XCTAssertTrue(parts[5].contains("windows of 16 tokens, 1000 were asked for"), parts[5])
+        XCTAssertEqual(parts[6], "1")
+        XCTAssertEqual(parts[7], "false")
+        XCTAssertTrue(parts[8].contains("missing calibration data"), parts[8])
+        XCTAssertEqual(parts[9], "true")
+    }
 }

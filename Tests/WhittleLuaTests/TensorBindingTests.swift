@@ -96,4 +96,25 @@ final class HelpTests: XCTestCase {
             XCTAssertTrue(String(describing: error).hasPrefix("h.lua:1: help: no binding or namespace named 'nope'"), String(describing: error))
         }
     }
+
+    func testLanguageModelAPIHasHelpEntries() throws {
+        let lua = try LuaState()
+        let out = try lua.run("""
+            local lines = {}
+            local saved = print
+            print = function(s) lines[#lines + 1] = s end
+            help(whittle.lm); help("LM"); help("Tokenizer"); help(whittle.quantize.gptq); help(whittle.data); help("Text"); help()
+            print = saved
+            return table.unpack(lines)
+            """, name: "=test")
+        XCTAssertEqual(out.count, 7)
+        guard out.count == 7 else { return }
+        for name in ["whittle.lm.load(", "whittle.lm.perplexity(", "whittle.lm.gptq("] { XCTAssertTrue(out[0].contains(name), "\(name) in\n\(out[0])") }
+        for name in ["lm:logits(", "lm:generate(", "lm:embed(", "lm:summary(", "lm.config", "lm.tokenizer"] { XCTAssertTrue(out[1].contains(name), "\(name) in\n\(out[1])") }
+        for name in [":encode(", ":decode("] { XCTAssertTrue(out[2].contains(name), "\(name) in\n\(out[2])") }
+        XCTAssertTrue(out[3].contains("options on language models") && out[3].contains("act_order (bool"), out[3])
+        XCTAssertTrue(out[4].contains("whittle.data.text(") && out[4].contains("whittle.data.mnist("), out[4])
+        XCTAssertTrue(out[5].contains("text:windows(tokenizer"), out[5])
+        XCTAssertEqual(out[6].components(separatedBy: "\nwhittle.lm:").count, 2, "one whittle.lm line in the overview:\n\(out[6])")
+    }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import WhittleData
 import WhittleFormats
 import WhittleKernels
 import WhittleNN
@@ -53,24 +54,10 @@ public enum DecoderCalibration {
         }
     }
 
-    /// Windows of `ctx` tokens drawn from `tokens` at seeded random offsets (without overlap
-    /// when the text is long enough), as calibration sets are usually drawn.
+    /// Windows of `ctx` tokens drawn from `tokens` at seeded random offsets (see `TokenWindows`).
     public static func windows(_ tokens: [Int], ctx: Int, count: Int, seed: UInt64) throws -> [[Int]] {
-        guard ctx > 0, count > 0 else { throw CalibrationError.invalid("calibration: ctx and count must be positive") }
-        let available = tokens.count / ctx
-        guard available >= 1 else {
-            throw CalibrationError.invalid("calibration: the text has \(tokens.count) tokens, fewer than one window of \(ctx)")
-        }
-        guard available >= count else {
-            throw CalibrationError.invalid("calibration: the text holds \(available) windows of \(ctx) tokens, \(count) were asked for")
-        }
-        var order = Array(0..<available)
-        var s = seed &+ 0x9E3779B97F4A7C15
-        for i in stride(from: order.count - 1, to: 0, by: -1) {
-            s ^= s << 13; s ^= s >> 7; s ^= s << 17
-            order.swapAt(i, Int(s % UInt64(i + 1)))
-        }
-        return order.prefix(count).sorted().map { Array(tokens[($0 * ctx)..<($0 * ctx + ctx)]) }
+        do { return try TokenWindows(tokens: tokens, ctx: ctx, count: count, seed: seed, source: "text").windows }
+        catch let e as DataError { throw CalibrationError.invalid(e.description) }
     }
 }
 

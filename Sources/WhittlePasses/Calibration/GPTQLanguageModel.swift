@@ -1,0 +1,40 @@
+import Foundation
+import WhittleNN
+
+/// `quantize.gptq` on language models: every attention and MLP projection, block by block
+/// on calibration windows, into a ggml block grid (`DecoderCompression.gptq`).
+extension GPTQPass: LanguageModelPass {
+    public var languageModelParams: [PassParam] {
+        [
+            PassParam("format", .string, default: .string("q4_0"), choices: QuantGrids.names, doc: "ggml block grid the weights land in."),
+            calibrationParam,
+            PassParam("block_size", .integer, default: .integer(128), min: 32, max: 4096, doc: "Columns per lazy update batch (a multiple of 32)."),
+            PassParam("damp", .number, default: .number(0.01), min: 0, max: 1, minExclusive: true, doc: "Hessian damping as a fraction of its mean diagonal; raised tenfold (up to 3 times) when Cholesky fails."),
+            PassParam("act_order", .bool, default: .bool(false), doc: "Quantize columns by descending activation energy (static groups)."),
+        ]
+    }
+
+    public func apply(to lm: LanguageModel, options o: PassOptions, context: PassContext) throws -> PassReport {
+        let d = try decoder(of: lm)
+        let windows = try calibration(o)
+        let format = o.string("format") ?? "q4_0"
+        guard let grid = QuantGrids.grid(named: format) else { throw PassError.invalidOption(pass: name, message: "unknown format '\(format)'") }
+        var opts = GPTQ.Options()
+        opts.blockSize = o.integer("block_size") ?? 128
+        opts.damp = o.number("damp") ?? 0.01
+        opts.actOrder = o.bool("act_order") ?? false
+        guard opts.blockSize % 32 == 0 else { throw PassError.invalidOption(pass: name, message: "'block_size' must be a multiple of 32, got \(opts.blockSize)") }
+        let start = Date()
+        let rows: [DecoderCompression.Row]
+        do { rows = try DecoderCompression.gptq(d, windows: windows.windows, grid: grid, options: opts, log: context.log) }
+        catch let e as CalibrationError { throw PassError.failed(pass: name, message: e.description) }
+        var report = PassReport(pass: name)
+        report.rows = rows.map { r in
+            PassReport.Row(target: r.name, values: [("type", .string(r.type)), ("loss", .number(r.loss)), ("damp", .number(r.damp)),
+                                                    ("bpw", .number(Double(grid.blockBytes * 8) / Double(grid.blockSize))), ("seconds", .number(r.seconds))])
+        }
+        report.summary = [("format", .string(format)), ("tensors", .integer(rows.count)), ("windows", .integer(windows.count)),
+                          ("ctx", .integer(windows.ctx)), ("seconds", .number(Date().timeIntervalSince(start)))]
+        return report
+    }
+}

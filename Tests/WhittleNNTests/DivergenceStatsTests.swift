@@ -50,8 +50,8 @@ final class DivergenceStatsTests: XCTestCase {
         XCTAssertEqual(r.pplBase, exp(nllBase / Double(rows)), accuracy: 1e-3 * r.pplBase)
         XCTAssertEqual(r.top1, Double(same) / Double(rows), accuracy: 1.5 / Double(rows))
         XCTAssertEqual(r.logPPLRatio, log(r.ppl / r.pplBase), accuracy: 1e-9)
-        XCTAssertEqual(r.kldQuantile(1), Double(stats.kldValues.max() ?? 0), accuracy: 1e-9)
-        XCTAssertEqual(r.kldQuantile(0), Double(stats.kldValues.min() ?? 0), accuracy: 1e-9)
+        XCTAssertEqual(r.kldQuantile(1) ?? -1, Double(stats.kldValues.max() ?? 0), accuracy: 1e-9)
+        XCTAssertEqual(r.kldQuantile(0) ?? -1, Double(stats.kldValues.min() ?? 0), accuracy: 1e-9)
         XCTAssertGreaterThan(r.kldError, 0)
         XCTAssertTrue(r.statisticsText().contains("Mean    KLD:"))
     }
@@ -65,7 +65,7 @@ final class DivergenceStatsTests: XCTestCase {
         for r in 0..<rows { logits.withUnsafeBufferPointer { stats.add(logits: $0.baseAddress! + r * vocab, base: ref, row: r, token: r) } }
         let res = stats.result(chunks: 1)
         XCTAssertEqual(res.top1, 1)
-        XCTAssertLessThan(abs(res.kld), 1e-6)
+        XCTAssertLessThan(abs(res.kld), 1e-5, "only the 16-bit rounding of the stored base log-probabilities")
         XCTAssertEqual(res.pplRatio, 1, accuracy: 1e-4)
     }
 

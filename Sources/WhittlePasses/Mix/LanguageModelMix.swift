@@ -84,12 +84,18 @@ public enum LanguageModelMix {
             return d.map { ($0.key, $0.value.0, $0.value.1) }.sorted { MixCandidates.bitsPerWeight($0.type) > MixCandidates.bitsPerWeight($1.type) }
         }
 
-        /// The plan as a table: one line per tensor, then the type counts and the totals.
+        /// The plan as a table: one line per tensor, then `summary`.
         public var description: String {
             var s = String(format: "%-36s %-7s %6s %12s %12s\n", "tensor", "type", "bpw", "cost", "error")
             for e in entries {
                 s += String(format: "%-36s %-7s %6.3f %12.4e %12.4e\n", e.name, e.choice.type.upperName, e.choice.bpw, e.choice.cost, e.choice.error)
             }
+            return s + summary
+        }
+
+        /// Tensors per type and the totals.
+        public var summary: String {
+            var s = ""
             for c in typeCounts {
                 s += String(format: "  %-7s %4d tensors, %5.1f%% of the weights\n", c.type.upperName, c.tensors, 100 * Double(c.weights) / Double(max(weights, 1)))
             }

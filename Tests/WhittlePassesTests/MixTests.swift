@@ -131,6 +131,8 @@ final class MixTests: XCTestCase {
         XCTAssertGreaterThan(plan.bpw, 4.2, "the budget is nearly spent")
         XCTAssertGreaterThan(plan.typeCounts.count, 1, "a mix, not one type:\n\(plan.description)")
         XCTAssertTrue(plan.entries.allSatisfy { $0.measuredKL != nil })
+        for c in plan.typeCounts { XCTAssertTrue(plan.summary.contains("  " + c.type.upperName + " "), plan.summary) }
+        XCTAssertTrue(plan.description.contains("model.layers.1.self_attn.v_proj "), plan.description)
         // Within a tensor, more bits never measure a larger output error by much.
         for e in plan.entries {
             let first = try XCTUnwrap(e.candidates.first), last = try XCTUnwrap(e.candidates.last)

@@ -86,9 +86,11 @@ public enum LanguageModelMix {
 
         /// The plan as a table: one line per tensor, then `summary`.
         public var description: String {
-            var s = String(format: "%-36s %-7s %6s %12s %12s\n", "tensor", "type", "bpw", "cost", "error")
+            // Padded by hand: %s in String(format:) wants a C string, not a Swift String.
+            func pad(_ t: String, _ n: Int) -> String { t.padding(toLength: max(n, t.count), withPad: " ", startingAt: 0) }
+            var s = pad("tensor", 37) + pad("type", 8) + "   bpw         cost        error\n"
             for e in entries {
-                s += String(format: "%-36s %-7s %6.3f %12.4e %12.4e\n", e.name, e.choice.type.upperName, e.choice.bpw, e.choice.cost, e.choice.error)
+                s += pad(e.name, 37) + pad(e.choice.type.upperName, 8) + String(format: "%6.3f %12.4e %12.4e\n", e.choice.bpw, e.choice.cost, e.choice.error)
             }
             return s + summary
         }
@@ -97,7 +99,8 @@ public enum LanguageModelMix {
         public var summary: String {
             var s = ""
             for c in typeCounts {
-                s += String(format: "  %-7s %4d tensors, %5.1f%% of the weights\n", c.type.upperName, c.tensors, 100 * Double(c.weights) / Double(max(weights, 1)))
+                let name = c.type.upperName.padding(toLength: 7, withPad: " ", startingAt: 0)
+                s += "  " + name + String(format: " %4d tensors, %5.1f%% of the weights\n", c.tensors, 100 * Double(c.weights) / Double(max(weights, 1)))
             }
             s += String(format: "quantize.mix: %d tensors, %d weights, %.4f bpw (budget %.3f), %.2f MB, predicted cost %.4e, planned in %.0f s",
                         entries.count, weights, bpw, budgetBPW, Double(bytes) / 1e6, predictedCost, seconds)

@@ -10,7 +10,7 @@ enum Library {
         Namespace("", doc: "compression passes", PassBindings.functions),
     ] + QuantizeBindings.namespaces + DataBindings.namespaces + NNBindings.namespaces + PluginBindings.namespaces + ReportBindings.namespaces + AnalysisBindings.namespaces
         + GGUFBindings.namespaces
-        + LMBindings.namespaces + LMCompressionBindings.namespaces + TextDataBindings.namespaces
+        + LMBindings.namespaces + LMCompressionBindings.namespaces + TextDataBindings.namespaces + LMEvaluationBindings.namespaces
 
     /// All userdata classes.
     static let classes: [LuaClass] = [TensorBindings.tensorClass]

@@ -22,7 +22,9 @@ final class DecoderAWQTests: XCTestCase {
     }
 
     static func squaredDistance(_ a: [[Float]], _ b: [[Float]]) -> Double {
-        zip(a, b).reduce(0) { acc, p in acc + zip(p.0, p.1).reduce(0) { $0 + Double(($1.0 - $1.1) * ($1.0 - $1.1)) } }
+        var s = 0.0
+        for (x, y) in zip(a, b) { for (u, v) in zip(x, y) { let d = Double(u - v); s += d * d } }
+        return s
     }
 
     func testFoldingScalesWithoutQuantizingKeepsTheLogits() throws {
@@ -58,7 +60,7 @@ final class DecoderAWQTests: XCTestCase {
         let registry = PassRegistry(BuiltinPasses.all())
         let report = try registry.run("quantize.awq", on: awq, options: ["data": .windows(calib), "format": .string("q4_0")])
         XCTAssertEqual(report.rows.count, 14)
-        XCTAssertEqual(report.rows.first?.values.first?.1.description, "q4_0")
+        XCTAssertEqual(report.rows.first?.values.first?.1.description, "\"q4_0\"")
         let d = try XCTUnwrap(rtn.decoder), a = try XCTUnwrap(awq.decoder)
         for b in 0..<d.blockCount {
             for group in d.blockProjections(b) {

@@ -62,6 +62,10 @@ final class DecoderSmoothQuantTests: XCTestCase {
             }
         }
         XCTAssertGreaterThanOrEqual(Double(agree) / Double(total), 0.9)
+        // Plain W8A8 (no smoothing) needs no calibration data.
+        let plain = try model()
+        _ = try PassRegistry(BuiltinPasses.all()).run("quantize.smoothquant", on: plain, options: ["smooth": .bool(false)])
+        XCTAssertEqual(try XCTUnwrap(plain.module.parameter(named: "model.layers.0.self_attn.q_proj.weight")?.value).dtype, .i8)
     }
 
     func testBadOptionsFailBeforeAnyWeightChanges() throws {

@@ -58,7 +58,7 @@ enum DecoderSmoothQuant {
             throw CalibrationError.invalid("smoothquant: no token windows")
         }
         let need = DecoderCalibration.plannedBytes(model, windows: windows.count, tokens: windows.first?.count ?? 0, hessians: false)
-        try MemoryBudget.check(bytes: need, what: "smoothquant calibration of \(windows.count) windows x \(windows[0].count) tokens")
+        try MemoryBudget.check(bytes: need, what: "smoothquant calibration of \(windows.count) windows")
         log(String(format: "smoothquant: %d windows x %d tokens, %d blocks, about %.0f MB beyond the model", windows.count, windows.first?.count ?? 0,
                    model.blockCount, Double(need) / 1e6))
         var states = options.smooth ? try windows.map { try model.blockInput($0) } : []

@@ -59,8 +59,10 @@ enum DecoderSmoothQuant {
         }
         let need = DecoderCalibration.plannedBytes(model, windows: windows.count, tokens: windows.first?.count ?? 0, hessians: false)
         try MemoryBudget.check(bytes: need, what: "smoothquant calibration of \(windows.count) windows")
-        log(String(format: "smoothquant: %d windows x %d tokens, %d blocks, about %.0f MB beyond the model", windows.count, windows.first?.count ?? 0,
-                   model.blockCount, Double(need) / 1e6))
+        if options.smooth {
+            log(String(format: "smoothquant: %d windows x %d tokens, %d blocks, about %.0f MB beyond the model", windows.count, windows.first?.count ?? 0,
+                       model.blockCount, Double(need) / 1e6))
+        }
         var states = options.smooth ? try windows.map { try model.blockInput($0) } : []
         var rows: [Row] = []
         let start = Date()

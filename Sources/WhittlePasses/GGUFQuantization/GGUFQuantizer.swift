@@ -18,6 +18,12 @@ public enum GGUFQuantizer {
         public var recipe: String?
         /// Further `whittle.*` entries (version, source and its hash, the pass and its options).
         public var provenance: [(key: String, value: String)] = []
+        /// Tensors already in their final type (by GGUF name, rows in the file's order), written
+        /// as they are: the projections a calibrated method (GPTQ, AWQ) made. The rules must pick
+        /// the same type for each, else the run is refused before anything is written.
+        public var replacements: [String: Tensor] = [:]
+        /// The method that made `replacements`, for the per-tensor lines ("gptq").
+        public var method: String?
         public init(rules: LlamaTensorRules.Options) { self.rules = rules }
     }
 
@@ -31,6 +37,8 @@ public enum GGUFQuantizer {
         public let bytesAfter: Int
         public let fallback: GGMLShapeFallback?
         public let usedImatrix: Bool
+        /// The calibrated method that made the tensor, or nil for round-to-nearest.
+        public var method: String? = nil
 
         /// "[3/272] blk.0.attn_q.weight [576 x 576] F32 -> Q5_0  1.27 MiB -> 0.22 MiB  fallback: ...", for the log and the report.
         public func text(index: Int, of total: Int) -> String {
@@ -39,6 +47,7 @@ public enum GGUFQuantizer {
                            dims as NSString, from.upperName as NSString, to.upperName as NSString,
                            Double(bytesBefore) / 1048576, Double(bytesAfter) / 1048576)
             if usedImatrix { s += "  (imatrix)" }
+            if let m = method { s += "  (\(m))" }
             if let f = fallback { s += "  fallback: \(f.reason)" }
             return s
         }
@@ -89,7 +98,13 @@ public enum GGUFQuantizer {
         for info in input.tensorInfos {
             guard let choice = plan[info.name] else { continue }
             let before = input.rawBytes(of: info).count
-            if choice.type == info.type {
+            if let r = request.replacements[info.name], let type = r.dtype.ggmlLayout {
+                payloads.append(try GGUFTensorPayload(name: info.name, tensor: r))
+                var line = Line(name: info.name, shape: info.dims, from: info.type, to: type,
+                                bytesBefore: before, bytesAfter: r.byteCount, fallback: choice.fallback, usedImatrix: false)
+                line.method = request.method
+                report.lines.append(line)
+            } else if choice.type == info.type {
                 payloads.append(try GGUFTensorPayload(name: info.name, from: input))
                 report.lines.append(Line(name: info.name, shape: info.dims, from: info.type, to: info.type,
                                          bytesBefore: before, bytesAfter: before, fallback: nil, usedImatrix: false))
@@ -133,6 +148,9 @@ public enum GGUFQuantizer {
         for name in LlamaTensorRules.order(tensors.map(\.name)) {
             guard let info = byName[name] else { continue }
             let c = rules.choose(name: name, dims: info.dims.count, rowLength: info.dims.first ?? 0, current: info.type)
+            if let r = request.replacements[name] {
+                try checkReplacement(r, info: info, rules: c.type, method: request.method ?? "the method", allowRequantize: request.allowRequantize)
+            }
             if c.type != info.type {
                 guard info.type.isSupported else { throw GGUFQuantizeError.unsupportedInput(name, info.type) }
                 if info.type.blockSize > 1 && !request.allowRequantize {
@@ -164,6 +182,17 @@ public enum GGUFQuantizer {
         return (out, used)
     }
 
+    /// A method's tensor must have the file's shape, the type the rules chose, and an input it may requantize.
+    private static func checkReplacement(_ r: Tensor, info: TensorFacts, rules: GGMLType, method: String, allowRequantize: Bool) throws {
+        guard r.shape == Array(info.dims.reversed()), let type = r.dtype.ggmlLayout else {
+            throw GGUFQuantizeError.replacement(info.name, "\(method) made a \(r.dtype) tensor of shape \(r.shape), the file has \(Array(info.dims.reversed()))")
+        }
+        guard type == rules else {
+            throw GGUFQuantizeError.replacement(info.name, "\(method) wrote \(type.upperName) but the type's rules choose \(rules.upperName) for it (use --pure, or a --tensor-type override that keeps \(type.upperName))")
+        }
+        if info.type.blockSize > 1 && info.type != type && !allowRequantize { throw GGUFQuantizeError.requantize(info.name, info.type) }
+    }
+
     private static func dtype(for type: GGMLType, name: String) throws -> DType {
         guard let d = DType(ggml: type) else { throw GGUFQuantizeError.unsupportedTarget(name, type) }
         return d
@@ -181,12 +210,14 @@ public enum GGUFQuantizeError: Error, CustomStringConvertible, Equatable {
     case unsupportedInput(String, GGMLType)
     case unsupportedTarget(String, GGMLType)
     case imatrixSize(String, Int, Int)
+    case replacement(String, String)
 
     public var description: String {
         switch self {
         case let .requantize(n, t): return "quantize: tensor '\(n)' is already \(t.upperName); pass --allow-requantize (allow_requantize=true) to dequantize and quantize it again"
         case let .unsupportedInput(n, t): return "quantize: tensor '\(n)' is \(t.upperName), which Whittle cannot decode"
         case let .unsupportedTarget(n, t): return "quantize: tensor '\(n)': Whittle cannot write \(t.upperName)"
+        case let .replacement(n, why): return "quantize: tensor '\(n)': \(why)"
         case let .imatrixSize(n, got, want): return "quantize: imatrix for '\(n)' has \(got) columns, the tensor's rows have \(want)"
         }
     }

@@ -39,6 +39,11 @@ float ck_vec_dot(int isa, int type, long n, const void *w, const void *act);
 void ck_block_gemm(int isa, int type, long n, const void *w, long rowBytes, long r0, long r1,
                    const void *act, long actBytes, long m, float *y, long ldy);
 
+/// As ck_block_gemm (same arguments, same results bit for bit), but Q8_0 and Q4_0 weights take tiles
+/// of 2 weight rows x 2-4 activation rows, or 4 weight rows x 1 activation row (tiles_*.c).
+void ck_block_gemm_batched(int isa, int type, long n, const void *w, long rowBytes, long r0, long r1,
+                           const void *act, long actBytes, long m, float *y, long ldy);
+
 /// Widens n f16 (or bf16 when bf16 != 0) values to f32.
 void ck_widen(int isa, int bf16, const uint16_t *src, float *dst, long n);
 

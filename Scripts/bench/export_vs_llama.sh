@@ -16,6 +16,7 @@ CTX=512; CHUNKS=20; THREADS="${THREADS:-2}"
 WINDOWS="${WINDOWS:-4}"; CALIB_CTX="${CALIB_CTX:-128}"
 [ "${1:-}" = "--quick" ] && { CTX=128; CHUNKS=4; WINDOWS=2; }
 WORK="${WORK:-$(mktemp -d /tmp/whittle-export-XXXXXX)}"
+mkdir -p "$WORK"
 [ -x "$BIN/llama-perplexity" ] || { echo "export_vs_llama: $BIN/llama-perplexity missing: run Scripts/peers/llama_cpp.sh" >&2; exit 1; }
 [ -f "$SMOL" ] || { echo "export_vs_llama: $SMOL missing: run Scripts/models/fetch.sh" >&2; exit 1; }
 WHITTLE=.build/release/whittle

@@ -16,7 +16,7 @@ public enum HFCheckpointReport {
             if let groups = q["config_groups"] as? [String: Any] {
                 for (name, g) in groups.sorted(by: { $0.key < $1.key }) {
                     guard let g = g as? [String: Any], let w = g["weights"] as? [String: Any] else { continue }
-                    out += "\n    \(name): int\(describe(w["num_bits"] ?? "?")) \(describe(w["strategy"] ?? "?")) group \(describe(w["group_size"] ?? "-")) symmetric=\(describe(w["symmetric"] ?? "?"))"
+                    out += "\n    \(name): int\(describe(w["num_bits"] ?? "?")) weights, strategy \(describe(w["strategy"] ?? "?")), group_size \(describe(w["group_size"] ?? "-")), symmetric=\(describe(w["symmetric"] ?? "?"))"
                     if let a = g["input_activations"] as? [String: Any] { out += " activations int\(describe(a["num_bits"] ?? "?")) \(describe(a["strategy"] ?? "?")) dynamic=\(describe(a["dynamic"] ?? "?"))" }
                 }
             }
@@ -53,7 +53,9 @@ public enum HFCheckpointReport {
         case let s as String: return s
         case let a as [Any]: return "[" + a.map(describe).joined(separator: ", ") + "]"
         case is NSNull: return "null"
-        case let n as NSNumber: return n.stringValue
+        case let n as NSNumber:
+            // JSONSerialization gives booleans as NSNumber of type char ("c"); integers and reals are never that.
+            return String(cString: n.objCType) == "c" ? (n.boolValue ? "true" : "false") : n.stringValue
         default: return "\(v)"
         }
     }

@@ -58,28 +58,30 @@ public struct SHA256 {
     }
 
     private mutating func compress(_ p: UnsafeRawPointer) {
-        for t in 0..<16 {
-            let b = p + 4 * t
-            w[t] = UInt32(b.load(as: UInt8.self)) << 24 | UInt32((b + 1).load(as: UInt8.self)) << 16
-                | UInt32((b + 2).load(as: UInt8.self)) << 8 | UInt32((b + 3).load(as: UInt8.self))
+        // Unsafe buffers: this runs once per 64 bytes of multi-gigabyte checkpoints.
+        h.withUnsafeMutableBufferPointer { hp in
+            w.withUnsafeMutableBufferPointer { wp in
+                SHA256.k.withUnsafeBufferPointer { kp in
+                    for t in 0..<16 { wp[t] = UInt32(bigEndian: p.loadUnaligned(fromByteOffset: 4 * t, as: UInt32.self)) }
+                    for t in 16..<64 {
+                        let a = wp[t - 15], b = wp[t - 2]
+                        let s0 = rotr32(a, 7) ^ rotr32(a, 18) ^ (a >> 3)
+                        let s1 = rotr32(b, 17) ^ rotr32(b, 19) ^ (b >> 10)
+                        wp[t] = wp[t - 16] &+ s0 &+ wp[t - 7] &+ s1
+                    }
+                    var (a, b, c, d, e, f, g, hh) = (hp[0], hp[1], hp[2], hp[3], hp[4], hp[5], hp[6], hp[7])
+                    for t in 0..<64 {
+                        let s1 = rotr32(e, 6) ^ rotr32(e, 11) ^ rotr32(e, 25)
+                        let ch = (e & f) ^ (~e & g)
+                        let t1 = hh &+ s1 &+ ch &+ kp[t] &+ wp[t]
+                        let s0 = rotr32(a, 2) ^ rotr32(a, 13) ^ rotr32(a, 22)
+                        let maj = (a & b) ^ (a & c) ^ (b & c)
+                        (hh, g, f, e, d, c, b, a) = (g, f, e, d &+ t1, c, b, a, t1 &+ s0 &+ maj)
+                    }
+                    hp[0] &+= a; hp[1] &+= b; hp[2] &+= c; hp[3] &+= d; hp[4] &+= e; hp[5] &+= f; hp[6] &+= g; hp[7] &+= hh
+                }
+            }
         }
-        func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { (x >> n) | (x << (32 - n)) }
-        for t in 16..<64 {
-            let s0 = rotr(w[t - 15], 7) ^ rotr(w[t - 15], 18) ^ (w[t - 15] >> 3)
-            let s1 = rotr(w[t - 2], 17) ^ rotr(w[t - 2], 19) ^ (w[t - 2] >> 10)
-            w[t] = w[t - 16] &+ s0 &+ w[t - 7] &+ s1
-        }
-        var (a, b, c, d, e, f, g, hh) = (h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7])
-        for t in 0..<64 {
-            let s1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)
-            let ch = (e & f) ^ (~e & g)
-            let t1 = hh &+ s1 &+ ch &+ SHA256.k[t] &+ w[t]
-            let s0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)
-            let maj = (a & b) ^ (a & c) ^ (b & c)
-            let t2 = s0 &+ maj
-            (hh, g, f, e, d, c, b, a) = (g, f, e, d &+ t1, c, b, a, t1 &+ t2)
-        }
-        h[0] &+= a; h[1] &+= b; h[2] &+= c; h[3] &+= d; h[4] &+= e; h[5] &+= f; h[6] &+= g; h[7] &+= hh
     }
 
     /// The SHA-256 of a file, read through its memory map.
@@ -90,3 +92,5 @@ public struct SHA256 {
         return d.hexDigest()
     }
 }
+
+@inline(__always) private func rotr32(_ x: UInt32, _ n: UInt32) -> UInt32 { (x >> n) | (x << (32 - n)) }

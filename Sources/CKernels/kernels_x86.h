@@ -963,24 +963,84 @@ static inline __attribute__((always_inline)) void i8a_tile(const int R, long kqb
     }
 }
 
-/* Every 16-column half of panels [panel0, panel1) for the packed rows (rows = 4 * groups, the last
-   group possibly short). */
-static void i8a_panels(long rows, long kqb, const int8_t *ap, const int8_t *bq, long kq, long n, long panel0, long panel1,
-                       int32_t *c, long ldc, int accumulate) {
+/* Fewer than 4 rows (a GEMV): the 32-column tile on the u8 rows as they come, 1-2 rows at a time,
+   measured faster there than repacking for the 4 x 16 tile (four accumulators per row). */
+/* R rows x 32 columns: x = u8 - 128 in [-127, 127] signs the weights' partner, |w| <= 128 is the
+   unsigned side of vpmaddubsw, so pairs stay below 2^15 and the i32 sums are exact. */
+static inline __attribute__((always_inline)) void i8o_tile(const int R, long kq, const uint8_t *a, long lda,
+                                                          const int8_t *b, const int32_t *colsum, int32_t *c, long ldc, int cols,
+                                                          int accumulate) {
+    (void)colsum;
+    __m256i acc[2][4];
+    for (int r = 0; r < R; r++) for (int v = 0; v < 4; v++) acc[r][v] = _mm256_setzero_si256();
+    const __m256i flip = _mm256_set1_epi8((char)0x80), ones = _mm256_set1_epi16(1);
+    for (long q = 0; q < kq; q++) {
+        __m256i bx[2];
+        for (int r = 0; r < R; r++) {
+            int32_t v;
+            memcpy(&v, a + r * lda + 4 * q, 4);
+            bx[r] = _mm256_xor_si256(_mm256_set1_epi32(v), flip);
+        }
+        for (int v = 0; v < 4; v++) {
+            const __m256i w = _mm256_loadu_si256((const __m256i *)(b + q * 128 + 32 * v));
+            const __m256i aw = _mm256_abs_epi8(w);
+            for (int r = 0; r < R; r++)
+                acc[r][v] = _mm256_add_epi32(acc[r][v], _mm256_madd_epi16(_mm256_maddubs_epi16(aw, _mm256_sign_epi8(bx[r], w)), ones));
+        }
+    }
+    for (int r = 0; r < R; r++) {
+        if (cols == 32) {
+            for (int v = 0; v < 4; v++) {
+                __m256i *dst = (__m256i *)(c + r * ldc + 8 * v);
+                _mm256_storeu_si256(dst, accumulate ? _mm256_add_epi32(acc[r][v], _mm256_loadu_si256(dst)) : acc[r][v]);
+            }
+        } else {
+            int32_t t[32];
+            for (int v = 0; v < 4; v++) _mm256_storeu_si256((__m256i *)(t + 8 * v), acc[r][v]);
+            for (int j = 0; j < cols; j++) c[r * ldc + j] = t[j] + (accumulate ? c[r * ldc + j] : 0);
+        }
+    }
+}
+static void i8o_gemm(long m, long n, long kq, const uint8_t *a, long lda, const int8_t *bp,
+                     long panel0, long panel1, int32_t *c, long ldc) {
     for (long t = panel0; t < panel1; t++) {
-        const int8_t *bt = bq + t * kq * 128;
-        for (int h = 0; h < 2; h++) {
-            const long left = n - t * 32 - h * 16;
-            if (left <= 0) break;
-            const int cols = left >= 16 ? 16 : (int)left;
-            int32_t *ct = c + t * 32 + h * 16;
-            long g = 0;
-            for (; g + 4 <= rows; g += 4) i8a_tile(4, kqb, ap + g * kqb * 4, bt + h * 64, ct + g * ldc, ldc, cols, accumulate);
-            switch (rows - g) {
-            case 3: i8a_tile(3, kqb, ap + g * kqb * 4, bt + h * 64, ct + g * ldc, ldc, cols, accumulate); break;
-            case 2: i8a_tile(2, kqb, ap + g * kqb * 4, bt + h * 64, ct + g * ldc, ldc, cols, accumulate); break;
-            case 1: i8a_tile(1, kqb, ap + g * kqb * 4, bt + h * 64, ct + g * ldc, ldc, cols, accumulate); break;
-            default: break;
+        const long colsl = n - t * 32;
+        const int cols = colsl >= 32 ? 32 : (int)colsl;
+        for (long q0 = 0; q0 < kq; q0 += I8A_KQB) {
+            const long kqb = kq - q0 < I8A_KQB ? kq - q0 : I8A_KQB;
+            const int8_t *b = bp + t * kq * 128 + q0 * 128;
+            long i = 0;
+            for (; i + 2 <= m; i += 2) i8o_tile(2, kqb, a + i * lda + 4 * q0, lda, b, 0, c + i * ldc + t * 32, ldc, cols, q0 > 0);
+            if (i < m) i8o_tile(1, kqb, a + i * lda + 4 * q0, lda, b, 0, c + i * ldc + t * 32, ldc, cols, q0 > 0);
+        }
+    }
+}
+
+/* Panels [panel0, panel1) for one block of packed rows (rows = 4 * groups, the last group possibly
+   short). Each panel is walked front to back (k slices inside), so a GEMV streams the weights in
+   order; C's rows x 32 tile accumulates across the slices. */
+static void i8a_panels(long rows, long kq, const int8_t *ap, const int8_t *bp, long n, long panel0, long panel1,
+                       int32_t *c, long ldc) {
+    for (long t = panel0; t < panel1; t++) {
+        const int8_t *bt = bp + t * kq * 128;
+        const long left = n - t * 32;
+        for (long q0 = 0; q0 < kq; q0 += I8A_KQB) {
+            const long kqb = kq - q0 < I8A_KQB ? kq - q0 : I8A_KQB;
+            const int acc = q0 > 0;
+            for (long g = 0; g < rows; g += 4) {
+                const int8_t *ag = ap + g * kq * 4 + q0 * 16;
+                const int R = rows - g < 4 ? (int)(rows - g) : 4;
+                for (int h = 0; h < 2 && left > 16 * h; h++) {
+                    const int cols = left - 16 * h >= 16 ? 16 : (int)(left - 16 * h);
+                    const int8_t *b = bt + q0 * 128 + h * 64;
+                    int32_t *ct = c + g * ldc + t * 32 + h * 16;
+                    switch (R) {
+                    case 4: i8a_tile(4, kqb, ag, b, ct, ldc, cols, acc); break;
+                    case 3: i8a_tile(3, kqb, ag, b, ct, ldc, cols, acc); break;
+                    case 2: i8a_tile(2, kqb, ag, b, ct, ldc, cols, acc); break;
+                    default: i8a_tile(1, kqb, ag, b, ct, ldc, cols, acc); break;
+                    }
+                }
             }
         }
     }
@@ -988,21 +1048,22 @@ static void i8a_panels(long rows, long kqb, const int8_t *ap, const int8_t *bq, 
 
 void FN(i8_gemm)(long m, long n, long kq, const uint8_t *a, long lda, const int8_t *bp, const int32_t *colsum,
                  long panel0, long panel1, int32_t *c, long ldc) {
-    (void)colsum;
-    int8_t ap[I8A_MC * I8A_KQB * 4] __attribute__((aligned(64)));
+    /* A block of I8A_MC rows, all of k, packed once: group g of 4 rows at ap + g * kq * 16, k-group q of
+       row r at + q * 16 + r * 4, as signed bytes (u8 - 128). 64 rows x k bytes stay in L2. */
+    if (m < 4) { i8o_gemm(m, n, kq, a, lda, bp, panel0, panel1, c, ldc); return; }
+    const long groups = ((m < I8A_MC ? m : I8A_MC) + 3) / 4;
+    int8_t *ap = malloc((size_t)(groups * (kq > 0 ? kq : 1) * 16));
+    if (!ap) { ck_scalar_i8_gemm(m, n, kq, a, lda, bp, colsum, panel0, panel1, c, ldc); return; }
     for (long i0 = 0; i0 < m; i0 += I8A_MC) {
         const long mc = m - i0 < I8A_MC ? m - i0 : I8A_MC;
-        for (long q0 = 0; q0 < kq; q0 += I8A_KQB) {
-            const long kqb = kq - q0 < I8A_KQB ? kq - q0 : I8A_KQB;
-            /* group g of 4 rows at ap + g * kqb * 16: k-group q, row r at q * 16 + r * 4 (u8 - 128). */
-            for (long i = 0; i < mc; i++) {
-                const uint8_t *src = a + (i0 + i) * lda + 4 * q0;
-                int8_t *dst = ap + (i / 4) * kqb * 16 + (i % 4) * 4;
-                for (long q = 0; q < kqb; q++)
-                    for (int u = 0; u < 4; u++) dst[q * 16 + u] = (int8_t)(src[4 * q + u] ^ 0x80);
-            }
-            i8a_panels(mc, kqb, ap, bp + q0 * 128, kq, n, panel0, panel1, c + i0 * ldc, ldc, q0 > 0);
+        for (long i = 0; i < mc; i++) {
+            const uint8_t *src = a + (i0 + i) * lda;
+            int8_t *dst = ap + (i / 4) * kq * 16 + (i % 4) * 4;
+            for (long q = 0; q < kq; q++)
+                for (int u = 0; u < 4; u++) dst[q * 16 + u] = (int8_t)(src[4 * q + u] ^ 0x80);
         }
+        i8a_panels(mc, kq, ap, bp, n, panel0, panel1, c + i0 * ldc, ldc);
     }
+    free(ap);
 }
 #endif

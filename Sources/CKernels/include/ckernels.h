@@ -79,4 +79,9 @@ void ck_i8_gemm(int isa, long m, long n, long kq, const uint8_t *a, long lda, co
 long ck_quantize_q8_0(int isa, const float *x, uint8_t *out, long nb);
 long ck_quantize_q4_0(int isa, const float *x, uint8_t *out, long nb);
 
+/// Unfolds one C x H x W image into the (C*kh*kw) x (oh*ow) column matrix of a convolution:
+/// row (c, ky, kx), column (oy, ox) holds img[c][oy*stride + ky - pad][ox*stride + kx - pad], 0 outside.
+void ck_im2col(const float *img, long channels, long height, long width, long kh, long kw, long stride, long pad,
+               long oh, long ow, float *col);
+
 #endif

@@ -57,6 +57,13 @@ public enum GGMLMatmul {
         ck_vec_dot(isa.rawValue, Int32(type.rawValue), k, weights, activations)
     }
 
+    /// `rows` weight rows (rowBytes apart) dotted with one activation row through the GEMV kernel
+    /// (`ck_block_gemm`, which prepares the activations once for Q4_0/Q5_0), at `isa`, for tests.
+    public static func rowDots(_ type: GGMLType, isa: KernelISA, k: Int, rows: Int, weights: UnsafeRawPointer, rowBytes: Int,
+                               activations: UnsafeRawPointer, into y: UnsafeMutablePointer<Float>) {
+        ck_block_gemm(isa.rawValue, Int32(type.rawValue), k, weights, rowBytes, 0, rows, activations, 0, 1, y, 1)
+    }
+
     /// Quantizes k floats to the activation blocks `type`'s dot product takes (ggml's reference rounding).
     public static func quantizeActivations(for type: GGMLType, _ x: UnsafePointer<Float>, k: Int, into out: UnsafeMutableRawPointer) {
         ck_quantize_act(ck_act_type(Int32(type.rawValue)), x, out, k)

@@ -12,10 +12,6 @@
 #include "blocks.h"
 #include "internal.h"
 
-/* Tiles of TR x TC (batches) or TR1 x 1 (a single activation row, as in generation). */
-#define TR_MAX (TR > TR1 ? TR : TR1)
-#define TC_MAX TC
-
 #define T_CAT2(a, b) a##b
 #define T_CAT(a, b) T_CAT2(a, b)
 #define TFN(name) T_CAT(TILE_PREFIX, name)
@@ -47,12 +43,12 @@ static inline __m256i t_dp(__m256i acc, __m256i u, __m256i s) {
 }
 
 /* Block b of a TR x TC tile added into acc. */
-static inline __attribute__((always_inline)) void t_step(const int q4, const int tr, const int tc, __m256 acc[TR_MAX][TC_MAX], long b, const uint8_t *w, long rowBytes,
+static inline __attribute__((always_inline)) void t_step(const int q4, __m256 acc[TR][TC], long b, const uint8_t *w, long rowBytes,
                                                        const uint8_t *a, long actBytes) {
     const long wb = q4 ? (long)sizeof(blk_q4_0) : (long)sizeof(blk_q8_0);
-    __m256i wq[TR_MAX], wfix[TR_MAX];
-    __m256 dw[TR_MAX];
-    for (int r = 0; r < tr; r++) {
+    __m256i wq[TR], wfix[TR];
+    __m256 dw[TR];
+    for (int r = 0; r < TR; r++) {
         const uint8_t *blk = w + r * rowBytes + b * wb;
         uint16_t d; memcpy(&d, blk, 2);
         dw[r] = _mm256_set1_ps(t_half(d));
@@ -71,7 +67,7 @@ static inline __attribute__((always_inline)) void t_step(const int q4, const int
 #endif
         }
     }
-    for (int c = 0; c < tc; c++) {
+    for (int c = 0; c < TC; c++) {
         const uint8_t *ablk = a + c * actBytes + b * (long)sizeof(blk_q8_0);
         uint16_t d; memcpy(&d, ablk, 2);
         const __m256 da = _mm256_set1_ps(t_half(d));
@@ -79,19 +75,19 @@ static inline __attribute__((always_inline)) void t_step(const int q4, const int
         if (q4) {
             /* (wq - 8)·a = wq·a - 8·Σa */
             const __m256i fix = _mm256_sub_epi32(_mm256_setzero_si256(), t_dp(_mm256_setzero_si256(), _mm256_set1_epi8(8), aq));
-            for (int r = 0; r < tr; r++) {
+            for (int r = 0; r < TR; r++) {
                 const __m256 f = _mm256_cvtepi32_ps(t_dp(fix, wq[r], aq));
                 acc[r][c] = _mm256_fmadd_ps(_mm256_mul_ps(dw[r], da), f, acc[r][c]);
             }
         } else {
 #if TILE_VNNI
             const __m256i au = _mm256_xor_si256(aq, _mm256_set1_epi8((char)0x80));
-            for (int r = 0; r < tr; r++) {
+            for (int r = 0; r < TR; r++) {
                 const __m256 f = _mm256_cvtepi32_ps(_mm256_dpbusd_epi32(wfix[r], au, wq[r]));
                 acc[r][c] = _mm256_fmadd_ps(_mm256_mul_ps(dw[r], da), f, acc[r][c]);
             }
 #else
-            for (int r = 0; r < tr; r++) {
+            for (int r = 0; r < TR; r++) {
                 const __m256 f = _mm256_cvtepi32_ps(t_dp(_mm256_setzero_si256(), wq[r], _mm256_sign_epi8(aq, wfix[r])));
                 acc[r][c] = _mm256_fmadd_ps(_mm256_mul_ps(dw[r], da), f, acc[r][c]);
             }
@@ -102,22 +98,29 @@ static inline __attribute__((always_inline)) void t_step(const int q4, const int
 
 /* One TR x TC tile over all nb blocks, written to y[c*ldy + r]: even blocks into acc0, odd into
    acc1, as the single-row kernels do. */
-static inline __attribute__((always_inline)) void t_tile(const int q4, const int tr, const int tc, long nb, const uint8_t *w, long rowBytes,
+static inline __attribute__((always_inline)) void t_tile(const int q4, long nb, const uint8_t *w, long rowBytes,
                                                        const uint8_t *a, long actBytes, float *y, long ldy) {
-    __m256 acc0[TR_MAX][TC_MAX], acc1[TR_MAX][TC_MAX];
-    for (int r = 0; r < tr; r++) for (int c = 0; c < tc; c++) acc0[r][c] = acc1[r][c] = _mm256_setzero_ps();
+    __m256 acc0[TR][TC], acc1[TR][TC];
+    for (int r = 0; r < TR; r++) for (int c = 0; c < TC; c++) acc0[r][c] = acc1[r][c] = _mm256_setzero_ps();
     long b = 0;
     for (; b + 2 <= nb; b += 2) {
-        t_step(q4, tr, tc, acc0, b, w, rowBytes, a, actBytes);
-        t_step(q4, tr, tc, acc1, b + 1, w, rowBytes, a, actBytes);
+        t_step(q4, acc0, b, w, rowBytes, a, actBytes);
+        t_step(q4, acc1, b + 1, w, rowBytes, a, actBytes);
     }
-    if (b < nb) t_step(q4, tr, tc, acc0, b, w, rowBytes, a, actBytes);
-    for (int r = 0; r < tr; r++)
-        for (int c = 0; c < tc; c++) y[c * ldy + r] = t_hsum8(_mm256_add_ps(acc0[r][c], acc1[r][c]));
+    if (b < nb) t_step(q4, acc0, b, w, rowBytes, a, actBytes);
+    for (int r = 0; r < TR; r++)
+        for (int c = 0; c < TC; c++) y[c * ldy + r] = t_hsum8(_mm256_add_ps(acc0[r][c], acc1[r][c]));
 }
 
-static void t_rows(const int q4, long nb, const uint8_t *w, long rowBytes, long r0, long r1, const uint8_t *a, long actBytes,
-                   long m, float *y, long ldy, ck_dot_fn single, long n) {
+/* Rows [r0, r1) of W against activation rows [0, m): full tiles here, the edges by the single-row
+   kernel. Activation rows go in chunks that stay in L1/L2 while every weight row of the range passes. */
+int TFN(block_gemm_tiles)(int type, long n, const void *w, long rowBytes, long r0, long r1,
+                          const void *act, long actBytes, long m, float *y, long ldy) {
+    if ((type != T_Q8_0 && type != T_Q4_0) || m < TC || n % QK != 0) return 0;
+    const int q4 = type == T_Q4_0;
+    const long nb = n / QK;
+    ck_dot_fn single = TILE_SINGLE(type);
+    const uint8_t *wb = w, *ab = act;
     long chunk = (24 * 1024 / (actBytes > 0 ? actBytes : 1)) / TC * TC;
     if (chunk < TC) chunk = TC;
     const long mfull = m / TC * TC;
@@ -126,28 +129,13 @@ static void t_rows(const int q4, long nb, const uint8_t *w, long rowBytes, long 
         long r = r0;
         for (; r + TR <= r1; r += TR)
             for (long i = i0; i < i1; i += TC) {
-                if (q4) t_tile(1, TR, TC, nb, w + r * rowBytes, rowBytes, a + i * actBytes, actBytes, y + i * ldy + r, ldy);
-                else t_tile(0, TR, TC, nb, w + r * rowBytes, rowBytes, a + i * actBytes, actBytes, y + i * ldy + r, ldy);
+                if (q4) t_tile(1, nb, wb + r * rowBytes, rowBytes, ab + i * actBytes, actBytes, y + i * ldy + r, ldy);
+                else t_tile(0, nb, wb + r * rowBytes, rowBytes, ab + i * actBytes, actBytes, y + i * ldy + r, ldy);
             }
         for (; r < r1; r++)
-            for (long i = i0; i < i1; i++) y[i * ldy + r] = single(n, w + r * rowBytes, a + i * actBytes);
+            for (long i = i0; i < i1; i++) y[i * ldy + r] = single(n, wb + r * rowBytes, ab + i * actBytes);
     }
-    /* Leftover activation rows (all of them when m < TC): TR1 weight rows share each activation block. */
-    for (long i = mfull; i < m; i++) {
-        long r = r0;
-        for (; r + TR1 <= r1; r += TR1) {
-            if (q4) t_tile(1, TR1, 1, nb, w + r * rowBytes, rowBytes, a + i * actBytes, actBytes, y + i * ldy + r, ldy);
-            else t_tile(0, TR1, 1, nb, w + r * rowBytes, rowBytes, a + i * actBytes, actBytes, y + i * ldy + r, ldy);
-        }
-        for (; r < r1; r++) y[i * ldy + r] = single(n, w + r * rowBytes, a + i * actBytes);
-    }
-}
-
-/* Rows [r0, r1) of W against activation rows [0, m): tiles here, the edges by the single-row kernel.
-   Activation rows go in chunks that stay in L1/L2 while every weight row of the range passes. */
-int TFN(block_gemm_tiles)(int type, long n, const void *w, long rowBytes, long r0, long r1,
-                          const void *act, long actBytes, long m, float *y, long ldy) {
-    if ((type != T_Q8_0 && type != T_Q4_0) || n % QK != 0) return 0;
-    t_rows(type == T_Q4_0, n / QK, w, rowBytes, r0, r1, act, actBytes, m, y, ldy, TILE_SINGLE(type), n);
+    for (long r = r0; r < r1; r++)
+        for (long i = mfull; i < m; i++) y[i * ldy + r] = single(n, wb + r * rowBytes, ab + i * actBytes);
     return 1;
 }

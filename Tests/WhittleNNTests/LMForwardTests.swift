@@ -50,8 +50,8 @@ final class LMForwardTests: XCTestCase {
         }
     }
 
-    /// A prompt of 40 tokens runs attention as GEMMs per head and query block (AttentionCore.attendBatched);
-    /// one token at a time takes the row-by-row loop. Both must give the same logits.
+    /// A prompt of 40 tokens in one batch (tiles of weight x activation rows, query blocks spread over
+    /// threads) and the same tokens one at a time must give the same logits.
     func testBatchedPrefillAttentionMatchesTokenByToken() throws {
         for name in ["llama", "gemma3", "qwen3"] {
             let lm = try LanguageModelLoader.load(directory: lmFixture(name))

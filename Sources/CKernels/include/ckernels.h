@@ -39,8 +39,8 @@ float ck_vec_dot(int isa, int type, long n, const void *w, const void *act);
 void ck_block_gemm(int isa, int type, long n, const void *w, long rowBytes, long r0, long r1,
                    const void *act, long actBytes, long m, float *y, long ldy);
 
-/// As ck_block_gemm (same arguments, same results bit for bit), but Q8_0 and Q4_0 weights take tiles
-/// of 2 weight rows x 2-4 activation rows, or 4 weight rows x 1 activation row (tiles_*.c).
+/// As ck_block_gemm (same arguments, same results bit for bit), but Q8_0 and Q4_0 weights with at
+/// least a tile of activation rows take tiles of 2 weight rows x 2-4 activation rows (tiles_*.c).
 void ck_block_gemm_batched(int isa, int type, long n, const void *w, long rowBytes, long r0, long r1,
                            const void *act, long actBytes, long m, float *y, long ldy);
 

@@ -84,12 +84,14 @@ public enum GGMLMatmul {
     }
 
     /// Rows of block dot products split over threads; each task covers all m activation rows
-    /// for its weight rows. Q8_0/Q4_0 take tiles of 2 weight rows x 2-4 activation rows, or 4 x 1
-    /// (ck_block_gemm_batched, bit-identical to the row-by-row products), so task edges are multiples of 4.
+    /// for its weight rows. Batches of Q8_0/Q4_0 take tiles of 2 weight rows x 2-4 activation rows
+    /// (ck_block_gemm_batched, bit-identical to the row-by-row products), so task edges are even.
+    /// A single row (generation) stays row by row: tiles of 4 weight rows x 1 measured slower once the
+    /// weights stream from memory rather than cache.
     static func blockRows(_ type: GGMLType, isa: KernelISA, m: Int, n: Int, k: Int, weights: UnsafeRawPointer, rowBytes: Int,
                           act: UnsafeRawPointer, actBytes: Int, y: UnsafeMutablePointer<Float>) {
         let tasks = m * n * k < parallelThreshold ? 1 : min(n, KernelThreads.count * 8)
-        func edge(_ t: Int) -> Int { t == tasks ? n : (n * t / tasks) & ~3 }
+        func edge(_ t: Int) -> Int { t == tasks ? n : (n * t / tasks) & ~1 }
         KernelThreads.parallelFor(tasks) { t in
             ck_block_gemm_batched(isa.rawValue, Int32(type.rawValue), k, weights, rowBytes, edge(t), edge(t + 1), act, actBytes, m, y, n)
         }

@@ -88,6 +88,10 @@ struct QuantizeCommand: ParsableCommand {
                 request.rules.hasImatrix = true
             }
             request.recipe = (["whittle", "quantize"] + CommandLine.arguments.dropFirst(2)).joined(separator: " ")
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: input, isDirectory: &isDirectory), isDirectory.boolValue {
+                throw QuantizeFailure(description: "'\(input)' is a directory: whittle quantize reads GGUF files; convert a Hugging Face directory first (llama.cpp's convert_hf_to_gguf.py)")
+            }
             let file = try GGUFFile.open(input)
             if method != "rtn" {
                 // Refuse before minutes of calibration what the writer would refuse afterwards.

@@ -93,7 +93,7 @@ final class QuantizeMethodTests: XCTestCase {
             (["quantize", tiny, dir + "/e.gguf", "Q4_0", "--calib", calib], "--calib and --method-option need a calibrated --method"),
             (["quantize", tiny, dir + "/f.gguf", "Q4_0", "--method", "gptq", "--calib", calib, "--calib-windows", "2", "--calib-ctx", "32",
               "--method-option", "block_size=33"], "'block_size' must be a multiple of 32"),
-            (["quantize", smol, dir + "/g.gguf", "Q4_0", "--method", "gptq", "--calib", calib], "is already Q4_1; pass --allow-requantize"),
+            (["quantize", smol, dir + "/g.gguf", "Q4_0", "--method", "gptq", "--calib", calib], "is already Q8_0; pass --allow-requantize"),
             (["quantize", dir, dir + "/h.gguf", "Q4_0"], "is a directory"),
         ]
         for (args, message) in cases {

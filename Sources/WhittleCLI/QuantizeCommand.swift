@@ -95,6 +95,11 @@ struct QuantizeCommand: ParsableCommand {
             if !tensorTypes.isEmpty { options.append(("tensor_type", .array(tensorTypes.map { .string($0) }))) }
             provenance.record(pass: "quantize", options: options)
             request.provenance = provenance.metadata(version: whittleVersion).filter { $0.key != Provenance.recipeKey }
+
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: input, isDirectory: &isDirectory), isDirectory.boolValue {
+                throw QuantizeFailure(description: "'\(input)' is a directory: whittle quantize reads GGUF files; convert a Hugging Face directory first (llama.cpp's convert_hf_to_gguf.py)")
+            }
             let file = try GGUFFile.open(input)
             if method != "rtn" {
                 // Refuse before minutes of calibration what the writer would refuse afterwards.

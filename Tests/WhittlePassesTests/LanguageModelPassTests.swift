@@ -57,7 +57,7 @@ final class LanguageModelPassTests: XCTestCase {
         XCTAssertThrowsError(try registry.run("quantize.gptq", on: lm, options: ["data": .windows(try windows(lm)), "samples": .integer(3)])) { e in
             XCTAssertTrue(String(describing: e).contains("unknown option 'samples'"), "\(e)")
         }
-        XCTAssertThrowsError(try registry.run("prune.magnitude", on: lm, options: ["sparsity": .number(0.5)])) { e in
+        XCTAssertThrowsError(try registry.run("prune.structured", on: lm, options: ["amount": .number(0.5)])) { e in
             XCTAssertTrue(String(describing: e).contains("passes for language models: "), "\(e)")
         }
         let report = try registry.run("quantize.gptq", on: lm, options: ["data": .windows(try windows(lm)), "format": .string("q8_0")])

@@ -9,11 +9,12 @@
 --
 -- Load:  whittle run --plugin Plugins/wanda/wanda.lua recipe.lua
 --        or whittle.load_plugin("Plugins/wanda/wanda.lua") in a recipe
--- Use:   whittle.prune.wanda(model, calibration_data, {sparsity = 0.5})
+-- Use:   whittle.prune.wanda_lua(model, calibration_data, {sparsity = 0.5})
+-- (The built-in prune.wanda is the same rule for language models, block by block.)
 local w = whittle
 
 w.register_pass{
-  name = "prune.wanda",
+  name = "prune.wanda_lua",
   doc = "Activation-aware pruning (Wanda): per output row, removes the weights with the smallest |W| x ||X_j|| on calibration data.",
   params = {
     {name = "data", type = "dataset", doc = "Calibration data: its images are run through the model to measure each linear layer's input norms."},

@@ -115,7 +115,7 @@ def llama_vec_dot_seconds(bin_dir, kind, cols):
     return None if not m else float(m.group(1)) * cols / 32 / hz
 
 
-def ggml_rows(row, w1, isa, t_np, bin_dir, rows_cols, w2gemv):
+def ggml_rows(row, w1, isa, t_np, bin_dir, rows_cols, w2gemv, build="native build"):
     """GEMV (1 row and a 32-row batch) for every ggml weight type, against numpy sgemv and llama.cpp."""
     for (r, c) in rows_cols:
         for kind in GGML_TYPES:
@@ -128,7 +128,7 @@ def ggml_rows(row, w1, isa, t_np, bin_dir, rows_cols, w2gemv):
                 f"{t_w * 1e3:.3f} ms", f"{t_np[(r, c)] * 1e3:.3f} ms", t_np[(r, c)] / t_w, tgt)
             t_l = llama_vec_dot_seconds(bin_dir, kind, c)
             if t_l is not None:
-                row(f"GEMV {r}x{c} {kind} [{isa}] vs llama.cpp vec_dot x {r} rows (native build)",
+                row(f"GEMV {r}x{c} {kind} [{isa}] vs llama.cpp vec_dot x {r} rows ({build})",
                     f"{t_w * 1e3:.3f} ms", f"{t_l * r * 1e3:.3f} ms", t_l * r / t_w, 1.0 if isa == "avx2" else None)
             b = w1.get(f"gemm32_{kind}_{r}x{c}")
             if b is not None:
@@ -202,8 +202,13 @@ def main():
                 row(f"{name} 4096x4096 vs numpy dense sgemv", f"{t_s * 1e3:.3f} ms", f"{t_np * 1e3:.3f} ms", t_np / t_s)
 
     bin_dir = os.environ.get("LLAMA_BIN", "")
+    # The [avx2] rows compare with llama.cpp built for AVX2 only (what it runs on an AVX2 CPU), when
+    # that build is at hand; the native build would use AVX-512 VNNI on this machine.
+    avx2_bin = os.environ.get("LLAMA_AVX2_BIN", "")
     for level, w in runs:
-        ggml_rows(row, w, level, t_nps, bin_dir, ((4096, 4096), (4096, 11008)), w2gemv if level == isa else None)
+        use_avx2 = level == "avx2" and isa != "avx2" and avx2_bin
+        ggml_rows(row, w, level, t_nps, avx2_bin if use_avx2 else bin_dir, ((4096, 4096), (4096, 11008)),
+                  w2gemv if level == isa else None, "AVX2 build" if use_avx2 else "native build")
 
     for name, (batch, cin, h, cout, k, pad) in {"conv_lenet5_c1": (64, 1, 28, 6, 5, 2), "conv_lenet5_c3": (64, 6, 14, 16, 5, 0),
                                                 "conv_3x3x64x64": (1, 64, 56, 64, 3, 1)}.items():
@@ -224,7 +229,8 @@ def main():
         rows.append((f"quantize f32->{kind} absolute", f"{wgb:.2f} GB/s", "1 GB/s", f"{wgb:.2f}x", f">= 1x {'met' if wgb >= 1 else 'NOT met'}"))
 
     print(f"numpy {np.__version__}, onnxruntime {ort.__version__}, whittle isa={isa} (cpu: {report1.get('cpu', '?')})"
-          + (", plus WHITTLE_ISA=avx2" if wa else "") + (f", llama.cpp {bin_dir}" if bin_dir else ", no llama.cpp build"))
+          + (", plus WHITTLE_ISA=avx2" if wa else "") + (f", llama.cpp {bin_dir}" if bin_dir else ", no llama.cpp build")
+          + (f" and (AVX2 only) {os.environ['LLAMA_AVX2_BIN']}" if os.environ.get("LLAMA_AVX2_BIN") else ""))
     print("| comparison | Whittle | peer | Whittle/peer | target |")
     print("|---|---:|---:|---:|---|")
     for r in rows:

@@ -47,7 +47,7 @@ print(string.format("\nbaseline: %.2f%% test accuracy", 100 * base.accuracy))
 -- 3. One pipeline: plugin passes and built-in ones, in the order a deployment would apply them.
 local steps = {
   -- Lua plugin: activation-aware pruning of the two big layers from 256 calibration images.
-  {"prune.wanda", {data = mnist.train:take(256), samples = 256, sparsity = 0.5, targets = {"1.weight", "3.weight"}}},
+  {"prune.wanda_lua", {data = mnist.train:take(256), samples = 256, sparsity = 0.5, targets = {"1.weight", "3.weight"}}},
 }
 if available["prune.magnitude"] then
   -- Built-in: magnitude pruning of the small output layer.

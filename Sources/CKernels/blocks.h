@@ -58,6 +58,11 @@ static inline float ck_half_to_float(uint16_t h) {
     float out; memcpy(&out, &u, 4); return out;
 }
 
+/* Every f16 bit pattern as f32 (256 KB, filled at load time by reference.c): the x86 kernels look
+   block scales up here, as ggml-cpu does, which costs one load instead of a GPR-to-vector move and
+   a conversion per scale. */
+extern float ck_f16_table[65536];
+
 /* f32 to f16 bits, round to nearest even (ggml's GGML_FP32_TO_FP16 on the reference path). */
 static inline uint16_t ck_float_to_half(float x) {
     uint32_t u; memcpy(&u, &x, 4);

@@ -26,6 +26,10 @@ float ck_vec_dot(int isa, int type, long n, const void *w, const void *act) {
 
 void ck_block_gemm(int isa, int type, long n, const void *w, long rowBytes, long r0, long r1,
                    const void *act, long actBytes, long m, float *y, long ldy) {
+#if defined(__x86_64__) || defined(__i386__)
+    if (isa == CK_ISA_AVX512 && ck_avx512_block_gemm_prepared(type, n, w, rowBytes, r0, r1, act, actBytes, m, y, ldy)) return;
+    if (isa == CK_ISA_AVX2 && ck_avx2_block_gemm_prepared(type, n, w, rowBytes, r0, r1, act, actBytes, m, y, ldy)) return;
+#endif
     ck_dot_fn f = dot_for(isa, type);
     if (!f) return;
     const char *wb = w, *ab = act;

@@ -16,6 +16,15 @@ typedef float (*ck_dot_fn)(long n, const void *w, const void *act);
     long P##_quantize_q4_0(const float *x, uint8_t *out, long nb); \
     void P##_i8_gemm(long m, long n, long kq, const uint8_t *a, long lda, const int8_t *bp, const int32_t *colsum, long panel0, long panel1, int32_t *c, long ldc);
 
+/// Weight rows [r0, r1) x m activation rows with activations prepared once per call, for the types
+/// that have such a path (Q4_0, Q5_0); returns 0 (and does nothing) otherwise.
+#define CK_PREPARED_GEMM(P) \
+    int P##_block_gemm_prepared(int type, long n, const void *w, long rowBytes, long r0, long r1, \
+                                const void *act, long actBytes, long m, float *y, long ldy);
+
+CK_PREPARED_GEMM(ck_avx2)
+CK_PREPARED_GEMM(ck_avx512)
+
 CK_ISA_FUNCTIONS(ck_scalar)
 CK_ISA_FUNCTIONS(ck_avx2)
 CK_ISA_FUNCTIONS(ck_avx512)

@@ -3,6 +3,7 @@
 // the float loops to zmm. Include only from those two files, after their target pragma.
 // The block dot products follow ggml-cpu/arch/x86/quants.c (MIT, the ggml authors).
 #include <immintrin.h>
+#include <stdlib.h>
 #include "blocks.h"
 #include "internal.h"
 
@@ -10,30 +11,22 @@
 #define CK_CAT(a, b) CK_CAT2(a, b)
 #define FN(name) CK_CAT(CK_PREFIX, name)
 #define QZ_PREFIX CK_PREFIX
+#define QZ_X86 1
 #include "quantize_impl.h"
 #define MM256_SET_M128I(a, b) _mm256_insertf128_si256(_mm256_castsi128_si256(b), (a), 1)
 #define HF(x) half_to_float(x)
 
-/* f16 -> f32 with vcvtph2ps on a register loaded by vmovd. Written as asm because clang turns
-   _cvtsh_ss (and every intrinsic spelling of it) into vpinsrw merging into whatever register is
-   free, often an accumulator: each block then waited for the previous block's FMA, a false
-   dependency that halved the speed of the 32-element kernels. */
-static inline float half_to_float(uint16_t h) {
-    __m128 r;
-    const __m128i v = _mm_cvtsi32_si128((int)h);
-    __asm__("vcvtph2ps %1, %0" : "=x"(r) : "x"(v));
-    return _mm_cvtss_f32(r);
-}
+/* f16 -> f32 from ck_f16_table (see blocks.h). Converting with vcvtph2ps needs the value moved from
+   a GPR into a vector register first, and clang's spellings of that merged into whatever register
+   was free (often an accumulator), a false dependency between blocks; the table load has neither. */
+static inline float half_to_float(uint16_t h) { return ck_f16_table[h]; }
 
-/* Both f16 scales of a block pair converted in one vcvtph2ps from a GPR (vmovd zero-extends,
-   so no false dependency either) and multiplied, broadcast to 8 lanes. */
-static inline __m256 dscale(uint16_t a, uint16_t b) {
-    const __m128 d = _mm_cvtph_ps(_mm_cvtsi32_si128((int)((uint32_t)a | (uint32_t)b << 16)));
-    return _mm256_broadcastss_ps(_mm_mul_ss(d, _mm_movehdup_ps(d)));
-}
+/* The product of a weight block's and an activation block's f16 scales, broadcast to 8 lanes. */
+static inline __m256 dscale(uint16_t a, uint16_t b) { return _mm256_set1_ps(ck_f16_table[a] * ck_f16_table[b]); }
 
 /* Q4_1/Q5_1 x Q8_1: the weight's (d, m) and the activation's (d, s) are adjacent f16 pairs, so
-   one vcvtph2ps gives [d, m, dy, s]; lane 0 of the result is d*dy, lane 1 is m*s. */
+   one vcvtph2ps gives [d, m, dy, s]; lane 0 of the result is d*dy, lane 1 is m*s (measured faster
+   here than four table loads). */
 static inline __m128 dm_products(const void *w, const void *a) {
     uint32_t w32, a32;
     memcpy(&w32, w, 4); memcpy(&a32, a, 4);
@@ -137,6 +130,83 @@ static inline __m128i get_scale_shuffle(int i) {
         12,12,12,12,12,12,12,12, 13,13,13,13,13,13,13,13, 14,14,14,14,14,14,14,14, 15,15,15,15,15,15,15,15
     };
     return _mm_loadu_si128((const __m128i *)k_shuffle + i);
+}
+
+/* ---------------- Q8_0 / Q4_0 weight quantizers (quantize_impl.h's arithmetic, by hand) ----------------
+   The plain C loops did not vectorize across a block's 32 lanes (the f16 conversion and the
+   per-element range tests stayed scalar); these keep the same operations in the same order, so the
+   bytes are identical: max of |x| as integer bits, d and 1/d in scalar f32, vcvtps2ph with round to
+   nearest even for the scale, and round-half-away as trunc(p + copysign(0.5 - 2^-25, p)). */
+
+static inline uint32_t qz_amax_bits(const float *v, __m256 *x) {
+    const __m256i absmask = _mm256_set1_epi32(0x7FFFFFFF);
+    __m256i m = _mm256_setzero_si256();
+    for (int i = 0; i < 4; i++) {
+        x[i] = _mm256_loadu_ps(v + 8 * i);
+        m = _mm256_max_epu32(m, _mm256_and_si256(_mm256_castps_si256(x[i]), absmask));
+    }
+    __m128i h = _mm_max_epu32(_mm256_castsi256_si128(m), _mm256_extracti128_si256(m, 1));
+    h = _mm_max_epu32(h, _mm_shuffle_epi32(h, 0x4E));
+    h = _mm_max_epu32(h, _mm_shuffle_epi32(h, 0xB1));
+    return (uint32_t)_mm_cvtsi128_si32(h);
+}
+
+static inline uint16_t qz_half_f16c(float d) { return (uint16_t)_mm_extract_epi16(_mm_cvtps_ph(_mm_set_ss(d), 0), 0); }
+
+long FN(quantize_q8_0)(const float *x, uint8_t *out, long nb) {
+    const __m256i sign = _mm256_set1_epi32((int)0x80000000u), nearhalf = _mm256_set1_epi32(0x3EFFFFFF);
+    const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+    for (long b = 0; b < nb; b++) {
+        __m256 v[4];
+        const uint32_t amax = qz_amax_bits(x + b * 32, v);
+        if (amax >= 0x7F800000) return b;
+        const float d = qz_float(amax) / 127, id = d == 0 ? 0 : 1 / d;
+        uint8_t *dst = out + b * 34;
+        const uint16_t h = qz_half_f16c(d);
+        memcpy(dst, &h, 2);
+        const __m256 idv = _mm256_set1_ps(id);
+        __m256i q[4];
+        for (int i = 0; i < 4; i++) {
+            const __m256 p = _mm256_mul_ps(v[i], idv);
+            const __m256 half = _mm256_castsi256_ps(_mm256_or_si256(_mm256_and_si256(_mm256_castps_si256(p), sign), nearhalf));
+            q[i] = _mm256_cvttps_epi32(_mm256_add_ps(p, half));
+        }
+        /* |q| <= 127, so the saturating packs are exact; the permute undoes their lane interleave. */
+        const __m256i b16 = _mm256_packs_epi16(_mm256_packs_epi32(q[0], q[1]), _mm256_packs_epi32(q[2], q[3]));
+        _mm256_storeu_si256((__m256i *)(dst + 2), _mm256_permutevar8x32_epi32(b16, order));
+    }
+    return nb;
+}
+
+long FN(quantize_q4_0)(const float *x, uint8_t *out, long nb) {
+    const __m256i absmask = _mm256_set1_epi32(0x7FFFFFFF), fifteen = _mm256_set1_epi32(15);
+    const __m256 off = _mm256_set1_ps(8.5f);
+    for (long b = 0; b < nb; b++) {
+        __m256 v[4];
+        const uint32_t amax = qz_amax_bits(x + b * 32, v);
+        if (amax >= 0x7F800000) return b;
+        /* the first element of largest magnitude keeps its sign */
+        const __m256i am = _mm256_set1_epi32((int)amax);
+        uint32_t hit = 0;
+        for (int i = 0; i < 4; i++)
+            hit |= (uint32_t)_mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpeq_epi32(_mm256_and_si256(_mm256_castps_si256(v[i]), absmask), am))) << (8 * i);
+        const float m = x[b * 32 + __builtin_ctz(hit)];
+        const float d = m / -8, id = d == 0 ? 0 : 1 / d;
+        uint8_t *dst = out + b * 18;
+        const uint16_t h = qz_half_f16c(d);
+        memcpy(dst, &h, 2);
+        const __m256 idv = _mm256_set1_ps(id);
+        __m256i q[4];
+        for (int i = 0; i < 4; i++)   /* two roundings: product, then + 8.5 */
+            q[i] = _mm256_min_epi32(_mm256_cvttps_epi32(_mm256_add_ps(_mm256_mul_ps(v[i], idv), off)), fifteen);
+        /* q in [0, 15]: lo = elements 0-15, hi = 16-31, byte j = lo[j] | hi[j] << 4 */
+        const __m256i w16 = _mm256_permute4x64_epi64(_mm256_packus_epi16(
+            _mm256_permute4x64_epi64(_mm256_packs_epi32(q[0], q[1]), 0xD8),
+            _mm256_permute4x64_epi64(_mm256_packs_epi32(q[2], q[3]), 0xD8)), 0xD8);
+        const __m128i lo = _mm256_castsi256_si128(w16), hi = _mm256_extracti128_si256(w16, 1);
+        _mm_storeu_si128((__m128i *)(dst + 2), _mm_or_si128(lo, _mm_slli_epi16(hi, 4)));
+    }
+    return nb;
 }
 
 /* ---------------- 32-element blocks against Q8_0 / Q8_1 ---------------- */
@@ -594,6 +664,80 @@ void FN(widen)(int bf16, const uint16_t *src, float *dst, long n) {
     for (; i < n; i++) dst[i] = bf16 ? bf16_scalar(src[i]) : half_to_float(src[i]);
 }
 
+/* ---------------- GEMV with prepared activations (ck_block_gemm) ----------------
+   Q4_0 and Q5_0 codes are unsigned (a nibble, plus a fifth bit for Q5_0) minus an offset (8, 16).
+   With each activation block's f32 scale d_y and c = d_y * (-offset * sum(y)) prepared once per call,
+   x.y = d_x d_y sum(u * y) + d_x c: the u8 x s8 product needs no sign flips (u <= 31, so vpmaddubsw
+   pairs stay far below 2^15) and the offset costs one scalar FMA per block. Every weight row
+   reuses the prepared blocks. */
+
+static inline __m256i nibbles_low_high(const uint8_t *qs) {
+    /* both 128-bit halves hold the 16 bytes; the high half is shifted down by 4 */
+    const __m256i raw = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)qs));
+    return _mm256_and_si256(_mm256_srlv_epi64(raw, _mm256_setr_epi64x(0, 0, 4, 4)), _mm256_set1_epi8(0x0F));
+}
+
+static inline __m256i u_q4_0(const blk_q4_0 *x) { return nibbles_low_high(x->qs); }
+
+static inline __m256i u_q5_0(const blk_q5_0 *x) {
+    return _mm256_or_si256(nibbles_low_high(x->qs), _mm256_and_si256(bytes_from_bits_32(x->qh), _mm256_set1_epi8(0x10)));
+}
+
+#define DOT_PREPARED(NAME, WT, UNSIGNED)                                                                    \
+static float NAME(long nb, const WT *x, const blk_q8_0 *y, const float *prep) {                            \
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();                                         \
+    __m128 c0 = _mm_setzero_ps(), c1 = _mm_setzero_ps();                                                   \
+    long ib = 0;                                                                                           \
+    for (; ib + 2 <= nb; ib += 2) {                                                                        \
+        const __m256 q0 = _mm256_cvtepi32_ps(dot_us8(UNSIGNED(x + ib), _mm256_loadu_si256((const __m256i *)y[ib].qs)));         \
+        const __m256 q1 = _mm256_cvtepi32_ps(dot_us8(UNSIGNED(x + ib + 1), _mm256_loadu_si256((const __m256i *)y[ib + 1].qs))); \
+        const __m128 d0 = _mm_cvtph_ps(_mm_cvtsi32_si128((int)x[ib].d));                                  \
+        const __m128 d1 = _mm_cvtph_ps(_mm_cvtsi32_si128((int)x[ib + 1].d));                              \
+        acc0 = _mm256_fmadd_ps(_mm256_broadcastss_ps(_mm_mul_ss(d0, _mm_load_ss(prep + 2 * ib))), q0, acc0); \
+        acc1 = _mm256_fmadd_ps(_mm256_broadcastss_ps(_mm_mul_ss(d1, _mm_load_ss(prep + 2 * ib + 2))), q1, acc1); \
+        c0 = _mm_fmadd_ss(d0, _mm_load_ss(prep + 2 * ib + 1), c0);                                        \
+        c1 = _mm_fmadd_ss(d1, _mm_load_ss(prep + 2 * ib + 3), c1);                                        \
+    }                                                                                                      \
+    if (ib < nb) {                                                                                         \
+        const __m256 q0 = _mm256_cvtepi32_ps(dot_us8(UNSIGNED(x + ib), _mm256_loadu_si256((const __m256i *)y[ib].qs))); \
+        const __m128 d0 = _mm_cvtph_ps(_mm_cvtsi32_si128((int)x[ib].d));                                  \
+        acc0 = _mm256_fmadd_ps(_mm256_broadcastss_ps(_mm_mul_ss(d0, _mm_load_ss(prep + 2 * ib))), q0, acc0); \
+        c0 = _mm_fmadd_ss(d0, _mm_load_ss(prep + 2 * ib + 1), c0);                                        \
+    }                                                                                                      \
+    return hsum_float_8(_mm256_add_ps(acc0, acc1)) + _mm_cvtss_f32(_mm_add_ss(c0, c1));                   \
+}
+
+DOT_PREPARED(dot_q4_0_prepared, blk_q4_0, u_q4_0)
+DOT_PREPARED(dot_q5_0_prepared, blk_q5_0, u_q5_0)
+
+int FN(block_gemm_prepared)(int type, long n, const void *w, long rowBytes, long r0, long r1,
+                            const void *act, long actBytes, long m, float *y, long ldy) {
+    if (type != T_Q4_0 && type != T_Q5_0) return 0;
+    const long nb = n / QK;
+    const int offset = type == T_Q4_0 ? 8 : 16;
+    float *prep = malloc(sizeof(float) * 2 * (size_t)(nb > 0 ? nb : 1) * (size_t)(m > 0 ? m : 1));
+    if (!prep) return 0;
+    for (long i = 0; i < m; i++) {
+        const blk_q8_0 *a = (const blk_q8_0 *)((const char *)act + i * actBytes);
+        for (long b = 0; b < nb; b++) {
+            int s = 0;
+            for (int j = 0; j < QK; j++) s += a[b].qs[j];
+            const float dy = half_to_float(a[b].d);
+            prep[(i * nb + b) * 2] = dy;
+            prep[(i * nb + b) * 2 + 1] = dy * (float)(-offset * s);
+        }
+    }
+    const char *wb = w, *ab = act;
+    for (long r = r0; r < r1; r++)
+        for (long i = 0; i < m; i++) {
+            const void *wr = wb + r * rowBytes, *ar = ab + i * actBytes;
+            y[i * ldy + r] = type == T_Q4_0 ? dot_q4_0_prepared(nb, wr, ar, prep + i * nb * 2)
+                                            : dot_q5_0_prepared(nb, wr, ar, prep + i * nb * 2);
+        }
+    free(prep);
+    return 1;
+}
+
 ck_dot_fn FN(dot_fn)(int type) {
     switch (type) {
     case T_F32: return dot_f32w;
@@ -737,10 +881,93 @@ static inline __attribute__((always_inline)) void i8_tile(const int R, long kq, 
     }
 }
 #define I8_MAXR 8
+
+/* AVX-512: blocked over rows of A (128 at a time stay in L2 across every panel) and over k (a 64 x 128-byte
+   slice of a panel, 8 KB, stays in L1 while those rows pass over it); C accumulates across slices. */
+#define I8_KQB 64
+#define I8_MC 128
+
+static inline void i8_rows(long m, long kqb, const uint8_t *a0, long lda, const int8_t *b, const int32_t *cs,
+                           int32_t *c, long ldc, int cols, int accumulate) {
+    long i = 0;
+    for (; i + I8_MAXR <= m; i += I8_MAXR) i8_tile(I8_MAXR, kqb, a0 + i * lda, lda, b, cs, c + i * ldc, ldc, cols, accumulate);
+    switch (m - i) {
+    case 7: i8_tile(7, kqb, a0 + i * lda, lda, b, cs, c + i * ldc, ldc, cols, accumulate); break;
+    case 6: i8_tile(6, kqb, a0 + i * lda, lda, b, cs, c + i * ldc, ldc, cols, accumulate); break;
+    case 5: i8_tile(5, kqb, a0 + i * lda, lda, b, cs, c + i * ldc, ldc, cols, accumulate); break;
+    case 4: i8_tile(4, kqb, a0 + i * lda, lda, b, cs, c + i * ldc, ldc, cols, accumulate); break;
+    case 3: i8_tile(3, kqb, a0 + i * lda, lda, b, cs, c + i * ldc, ldc, cols, accumulate); break;
+    case 2: i8_tile(2, kqb, a0 + i * lda, lda, b, cs, c + i * ldc, ldc, cols, accumulate); break;
+    case 1: i8_tile(1, kqb, a0 + i * lda, lda, b, cs, c + i * ldc, ldc, cols, accumulate); break;
+    default: break;
+    }
+}
+
+void FN(i8_gemm)(long m, long n, long kq, const uint8_t *a, long lda, const int8_t *bp, const int32_t *colsum,
+                 long panel0, long panel1, int32_t *c, long ldc) {
+    for (long i0 = 0; i0 < m; i0 += I8_MC) {
+        const long mc = m - i0 < I8_MC ? m - i0 : I8_MC;
+        for (long t = panel0; t < panel1; t++) {
+            const long colsl = n - t * 32;
+            const int cols = colsl >= 32 ? 32 : (int)colsl;
+            for (long q0 = 0; q0 < kq; q0 += I8_KQB) {
+                const long kqb = kq - q0 < I8_KQB ? kq - q0 : I8_KQB;
+                i8_rows(mc, kqb, a + i0 * lda + 4 * q0, lda, bp + t * kq * 128 + q0 * 128, colsum + t * 32,
+                        c + i0 * ldc + t * 32, ldc, cols, q0 > 0);
+            }
+        }
+    }
+}
+
 #else
+/* ---- AVX2: a packed, register-blocked u8 x s8 micro-kernel ----
+   A slice (I8A_MC rows x I8A_KQB k-groups) is repacked to signed bytes, 4 rows interleaved per
+   k-group (16 bytes), so a tile broadcasts each row's 4 bytes straight from L1. The tile is 4 rows x
+   16 columns in 8 ymm accumulators (AVX2 has 16 registers). Exactness: x in [-127, 127] signs the
+   weight's partner and |w| <= 128 is the unsigned side of vpmaddubsw, so each pair sum is at most
+   2 * 128 * 127 < 2^15 and vpmaddwd's i32 sums are exact. */
+#define I8A_MC 64
+#define I8A_KQB 64
+
+static inline __attribute__((always_inline)) void i8a_tile(const int R, long kqb, const int8_t *ap, const int8_t *b,
+                                                           int32_t *c, long ldc, int cols, int accumulate) {
+    __m256i acc[4][2];
+    for (int r = 0; r < R; r++) { acc[r][0] = _mm256_setzero_si256(); acc[r][1] = _mm256_setzero_si256(); }
+    const __m256i ones = _mm256_set1_epi16(1);
+    for (long q = 0; q < kqb; q++) {
+        __m256i bx[4];
+        for (int r = 0; r < R; r++) {
+            int32_t v;
+            memcpy(&v, ap + q * 16 + r * 4, 4);
+            bx[r] = _mm256_set1_epi32(v);
+        }
+        for (int v = 0; v < 2; v++) {
+            const __m256i w = _mm256_loadu_si256((const __m256i *)(b + q * 128 + 32 * v));
+            const __m256i aw = _mm256_abs_epi8(w);
+            for (int r = 0; r < R; r++)
+                acc[r][v] = _mm256_add_epi32(acc[r][v], _mm256_madd_epi16(_mm256_maddubs_epi16(aw, _mm256_sign_epi8(bx[r], w)), ones));
+        }
+    }
+    for (int r = 0; r < R; r++) {
+        int32_t *row = c + r * ldc;
+        if (cols == 16) {
+            for (int v = 0; v < 2; v++) {
+                __m256i *dst = (__m256i *)(row + 8 * v);
+                _mm256_storeu_si256(dst, accumulate ? _mm256_add_epi32(acc[r][v], _mm256_loadu_si256(dst)) : acc[r][v]);
+            }
+        } else {
+            int32_t t[16];
+            _mm256_storeu_si256((__m256i *)t, acc[r][0]); _mm256_storeu_si256((__m256i *)(t + 8), acc[r][1]);
+            for (int j = 0; j < cols; j++) row[j] = t[j] + (accumulate ? row[j] : 0);
+        }
+    }
+}
+
+/* Fewer than 4 rows (a GEMV): the 32-column tile on the u8 rows as they come, 1-2 rows at a time,
+   measured faster there than repacking for the 4 x 16 tile (four accumulators per row). */
 /* R rows x 32 columns: x = u8 - 128 in [-127, 127] signs the weights' partner, |w| <= 128 is the
    unsigned side of vpmaddubsw, so pairs stay below 2^15 and the i32 sums are exact. */
-static inline __attribute__((always_inline)) void i8_tile(const int R, long kq, const uint8_t *a, long lda,
+static inline __attribute__((always_inline)) void i8o_tile(const int R, long kq, const uint8_t *a, long lda,
                                                           const int8_t *b, const int32_t *colsum, int32_t *c, long ldc, int cols,
                                                           int accumulate) {
     (void)colsum;
@@ -774,44 +1001,69 @@ static inline __attribute__((always_inline)) void i8_tile(const int R, long kq, 
         }
     }
 }
-#define I8_MAXR 2
-#endif
+static void i8o_gemm(long m, long n, long kq, const uint8_t *a, long lda, const int8_t *bp,
+                     long panel0, long panel1, int32_t *c, long ldc) {
+    for (long t = panel0; t < panel1; t++) {
+        const long colsl = n - t * 32;
+        const int cols = colsl >= 32 ? 32 : (int)colsl;
+        for (long q0 = 0; q0 < kq; q0 += I8A_KQB) {
+            const long kqb = kq - q0 < I8A_KQB ? kq - q0 : I8A_KQB;
+            const int8_t *b = bp + t * kq * 128 + q0 * 128;
+            long i = 0;
+            for (; i + 2 <= m; i += 2) i8o_tile(2, kqb, a + i * lda + 4 * q0, lda, b, 0, c + i * ldc + t * 32, ldc, cols, q0 > 0);
+            if (i < m) i8o_tile(1, kqb, a + i * lda + 4 * q0, lda, b, 0, c + i * ldc + t * 32, ldc, cols, q0 > 0);
+        }
+    }
+}
 
-/* Blocked over rows of A (128 at a time stay in L2 across every panel) and over k (a 64 x 128-byte
-   slice of a panel, 8 KB, stays in L1 while those rows pass over it); C accumulates across slices. */
-#define I8_KQB 64
-#define I8_MC 128
-
-static inline void i8_rows(long m, long kqb, const uint8_t *a0, long lda, const int8_t *b, const int32_t *cs,
-                           int32_t *c, long ldc, int cols, int accumulate) {
-    long i = 0;
-    for (; i + I8_MAXR <= m; i += I8_MAXR) i8_tile(I8_MAXR, kqb, a0 + i * lda, lda, b, cs, c + i * ldc, ldc, cols, accumulate);
-    switch (m - i) {
-#if CK_AVX512
-    case 7: i8_tile(7, kqb, a0 + i * lda, lda, b, cs, c + i * ldc, ldc, cols, accumulate); break;
-    case 6: i8_tile(6, kqb, a0 + i * lda, lda, b, cs, c + i * ldc, ldc, cols, accumulate); break;
-    case 5: i8_tile(5, kqb, a0 + i * lda, lda, b, cs, c + i * ldc, ldc, cols, accumulate); break;
-    case 4: i8_tile(4, kqb, a0 + i * lda, lda, b, cs, c + i * ldc, ldc, cols, accumulate); break;
-    case 3: i8_tile(3, kqb, a0 + i * lda, lda, b, cs, c + i * ldc, ldc, cols, accumulate); break;
-    case 2: i8_tile(2, kqb, a0 + i * lda, lda, b, cs, c + i * ldc, ldc, cols, accumulate); break;
-#endif
-    case 1: i8_tile(1, kqb, a0 + i * lda, lda, b, cs, c + i * ldc, ldc, cols, accumulate); break;
-    default: break;
+/* Panels [panel0, panel1) for one block of packed rows (rows = 4 * groups, the last group possibly
+   short). Each panel is walked front to back (k slices inside), so a GEMV streams the weights in
+   order; C's rows x 32 tile accumulates across the slices. */
+static void i8a_panels(long rows, long kq, const int8_t *ap, const int8_t *bp, long n, long panel0, long panel1,
+                       int32_t *c, long ldc) {
+    for (long t = panel0; t < panel1; t++) {
+        const int8_t *bt = bp + t * kq * 128;
+        const long left = n - t * 32;
+        for (long q0 = 0; q0 < kq; q0 += I8A_KQB) {
+            const long kqb = kq - q0 < I8A_KQB ? kq - q0 : I8A_KQB;
+            const int acc = q0 > 0;
+            for (long g = 0; g < rows; g += 4) {
+                const int8_t *ag = ap + g * kq * 4 + q0 * 16;
+                const int R = rows - g < 4 ? (int)(rows - g) : 4;
+                for (int h = 0; h < 2 && left > 16 * h; h++) {
+                    const int cols = left - 16 * h >= 16 ? 16 : (int)(left - 16 * h);
+                    const int8_t *b = bt + q0 * 128 + h * 64;
+                    int32_t *ct = c + g * ldc + t * 32 + h * 16;
+                    switch (R) {
+                    case 4: i8a_tile(4, kqb, ag, b, ct, ldc, cols, acc); break;
+                    case 3: i8a_tile(3, kqb, ag, b, ct, ldc, cols, acc); break;
+                    case 2: i8a_tile(2, kqb, ag, b, ct, ldc, cols, acc); break;
+                    default: i8a_tile(1, kqb, ag, b, ct, ldc, cols, acc); break;
+                    }
+                }
+            }
+        }
     }
 }
 
 void FN(i8_gemm)(long m, long n, long kq, const uint8_t *a, long lda, const int8_t *bp, const int32_t *colsum,
                  long panel0, long panel1, int32_t *c, long ldc) {
-    for (long i0 = 0; i0 < m; i0 += I8_MC) {
-        const long mc = m - i0 < I8_MC ? m - i0 : I8_MC;
-        for (long t = panel0; t < panel1; t++) {
-            const long colsl = n - t * 32;
-            const int cols = colsl >= 32 ? 32 : (int)colsl;
-            for (long q0 = 0; q0 < kq; q0 += I8_KQB) {
-                const long kqb = kq - q0 < I8_KQB ? kq - q0 : I8_KQB;
-                i8_rows(mc, kqb, a + i0 * lda + 4 * q0, lda, bp + t * kq * 128 + q0 * 128, colsum + t * 32,
-                        c + i0 * ldc + t * 32, ldc, cols, q0 > 0);
-            }
+    /* A block of I8A_MC rows, all of k, packed once: group g of 4 rows at ap + g * kq * 16, k-group q of
+       row r at + q * 16 + r * 4, as signed bytes (u8 - 128). 64 rows x k bytes stay in L2. */
+    if (m < 4) { i8o_gemm(m, n, kq, a, lda, bp, panel0, panel1, c, ldc); return; }
+    const long groups = ((m < I8A_MC ? m : I8A_MC) + 3) / 4;
+    int8_t *ap = malloc((size_t)(groups * (kq > 0 ? kq : 1) * 16));
+    if (!ap) { ck_scalar_i8_gemm(m, n, kq, a, lda, bp, colsum, panel0, panel1, c, ldc); return; }
+    for (long i0 = 0; i0 < m; i0 += I8A_MC) {
+        const long mc = m - i0 < I8A_MC ? m - i0 : I8A_MC;
+        for (long i = 0; i < mc; i++) {
+            const uint8_t *src = a + (i0 + i) * lda;
+            int8_t *dst = ap + (i / 4) * kq * 16 + (i % 4) * 4;
+            for (long q = 0; q < kq; q++)
+                for (int u = 0; u < 4; u++) dst[q * 16 + u] = (int8_t)(src[4 * q + u] ^ 0x80);
         }
+        i8a_panels(mc, kq, ap, bp, n, panel0, panel1, c + i0 * ldc, ldc);
     }
+    free(ap);
 }
+#endif

@@ -2,7 +2,8 @@
 // numpy rules) for finite blocks. Plain C written once: reference.c compiles it for the baseline
 // target, the ISA files for AVX2 / AVX-512 (the loops vectorize to their widths). Included with
 // QZ_PREFIX defined; each function stops at the first block holding a NaN or infinity and returns
-// its index (the caller quantizes that block itself), or the block count.
+// its index (the caller quantizes that block itself), or the block count. With QZ_X86 defined the
+// includer brings its own intrinsics versions (kernels_x86.h) and only the helpers come from here.
 #include <stdint.h>
 #include <string.h>
 
@@ -20,6 +21,7 @@ static inline uint16_t qz_half(float x) { return ck_float_to_half(x); }
 static inline int32_t qz_trunc(float f) { return (f >= -2147483648.0f && f < 2147483648.0f) ? (int32_t)f : INT32_MIN; }
 
 #pragma clang fp contract(off)
+#ifndef QZ_X86
 long QZ(quantize_q8_0)(const float *x, uint8_t *out, long nb) {
     for (long b = 0; b < nb; b++) {
         const float *v = x + b * 32;
@@ -62,4 +64,5 @@ long QZ(quantize_q4_0)(const float *x, uint8_t *out, long nb) {
     }
     return nb;
 }
+#endif
 #pragma clang fp contract(on)

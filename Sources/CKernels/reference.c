@@ -6,6 +6,12 @@
 #include "internal.h"
 #include <math.h>
 
+float ck_f16_table[65536];
+
+__attribute__((constructor)) static void ck_fill_f16_table(void) {
+    for (uint32_t h = 0; h < 65536; h++) ck_f16_table[h] = ck_half_to_float((uint16_t)h);
+}
+
 #define QZ_PREFIX ck_scalar_
 #include "quantize_impl.h"
 #undef QZ_PREFIX

@@ -15,21 +15,30 @@ struct InspectCommand: ParsableCommand {
         Examples:
           whittle inspect Models/lenet-300-100.safetensors
           whittle inspect model.Q4_K_M.gguf
+          whittle inspect exported-model/     (config, tensors, tokenizer, provenance)
         """
     )
 
-    @Argument(help: ArgumentHelp("The .safetensors or .gguf file.", valueName: "FILE"))
+    @Argument(help: ArgumentHelp("The .safetensors or .gguf file, or a Hugging Face model directory.", valueName: "FILE"))
     var file: String
 
     func run() throws {
         do {
+            var isDir: ObjCBool = false
+            if FileManager.default.fileExists(atPath: file, isDirectory: &isDir), isDir.boolValue {
+                print(try HFCheckpointReport.render(try HFCheckpoint(directory: file)), terminator: "")
+                return
+            }
             if try isGGUF(file) {
-                print(GGUFReport.render(try GGUFFile.open(file)), terminator: "")
+                let g = try GGUFFile.open(file)
+                print(GGUFReport.render(g), terminator: "")
+                print("\n" + ProvenanceReport.render(ProvenanceReport.strings(g.metadata)), terminator: "")
                 return
             }
             let f = try SafetensorsFile.open(file)
             let size = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? nil
             print(try SafetensorsReport.render(f, fileBytes: size), terminator: "")
+            print("\n" + ProvenanceReport.render(f.metadata), terminator: "")
         } catch let e as CustomStringConvertible & Error {
             throw InspectError(description: "\(file): \(e.description)")
         }

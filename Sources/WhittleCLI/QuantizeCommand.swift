@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import WhittleFormats
 import WhittleKernels
+import WhittleLua
 import WhittlePasses
 import WhittleTensor
 
@@ -20,6 +21,10 @@ struct QuantizeCommand: ParsableCommand {
           whittle quantize model-f32.gguf model-q4_0.gguf Q4_0
           whittle quantize model-f32.gguf model-q4_k_m.gguf Q4_K_M --imatrix imatrix.gguf
           whittle quantize model.gguf out.gguf Q8_0 --pure --tensor-type 'ffn_down=q6_k'
+          whittle quantize model-f32.gguf model-gptq.gguf Q4_0 --method gptq --calib wiki.txt --method-option act_order=true
+        --method gptq (or awq, once registered) runs the language-model pass quantize.<method> on
+        windows of the --calib text: every attention and MLP projection lands in TYPE's blocks
+        (Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, IQ4_NL); the other tensors follow llama-quantize's rules.
         """
     )
 
@@ -44,6 +49,18 @@ struct QuantizeCommand: ParsableCommand {
     var leaveOutputTensor = false
     @Flag(name: .customLong("allow-requantize"), help: "Accept quantized input tensors (dequantized first; quality suffers).")
     var allowRequantize = false
+    @Option(help: ArgumentHelp("rtn (round to nearest, as llama-quantize), or a calibrated method run as the pass quantize.<method>: gptq, awq.", valueName: "METHOD"))
+    var method = "rtn"
+    @Option(help: ArgumentHelp("Calibration text for --method gptq/awq.", valueName: "FILE"))
+    var calib: String?
+    @Option(name: .customLong("calib-windows"), help: ArgumentHelp("Calibration windows drawn from --calib.", valueName: "N"))
+    var calibWindows = 128
+    @Option(name: .customLong("calib-ctx"), help: ArgumentHelp("Tokens per calibration window.", valueName: "N"))
+    var calibCtx = 512
+    @Option(name: .customLong("calib-seed"), help: ArgumentHelp("Seed of the windows' offsets.", valueName: "N"))
+    var calibSeed = 1
+    @Option(name: .customLong("method-option"), help: ArgumentHelp("An option of the method's pass, e.g. act_order=true (repeatable).", valueName: "KEY=VALUE"))
+    var methodOptions: [String] = []
 
     func run() throws {
         do {
@@ -72,7 +89,30 @@ struct QuantizeCommand: ParsableCommand {
                 request.rules.hasImatrix = true
             }
             request.recipe = (["whittle", "quantize"] + CommandLine.arguments.dropFirst(2)).joined(separator: " ")
+            var provenance = Provenance(source: (input as NSString).lastPathComponent, files: [input])
+            var options: [(key: String, value: JSONValue)] = [("type", .string(type)), ("pure", .bool(pure)), ("allow_requantize", .bool(allowRequantize))]
+            if let imatrix { options.append(("imatrix", .string(imatrix))) }
+            if !tensorTypes.isEmpty { options.append(("tensor_type", .array(tensorTypes.map { .string($0) }))) }
+            provenance.record(pass: "quantize", options: options)
+            request.provenance = provenance.metadata(version: whittleVersion).filter { $0.key != Provenance.recipeKey }
             let file = try GGUFFile.open(input)
+            if method != "rtn" {
+                // Refuse before minutes of calibration what the writer would refuse afterwards.
+                if !allowRequantize, let q = file.tensorInfos.first(where: { $0.type.blockSize > 1 }) {
+                    throw GGUFQuantizeError.requantize(q.name, q.type)
+                }
+                guard let calib else { throw QuantizeFailure(description: "--method \(method) needs calibration text: --calib FILE") }
+                guard calibWindows > 0, calibCtx > 0, calibSeed >= 0 else {
+                    throw QuantizeFailure(description: "--calib-windows and --calib-ctx must be positive, --calib-seed not negative")
+                }
+                let m = QuantizeMethod(method: method, calib: calib, windows: calibWindows, ctx: calibCtx, seed: calibSeed, options: methodOptions)
+                request.replacements = try m.run(input: input, type: ft) { line in
+                    FileHandle.standardError.write(Data(("whittle: " + line + "\n").utf8))
+                }
+                request.method = method
+            } else if calib != nil || !methodOptions.isEmpty {
+                throw QuantizeFailure(description: "--calib and --method-option need a calibrated --method (gptq, awq)")
+            }
             let report = try GGUFQuantizer.quantize(file, to: output, request) { line in
                 FileHandle.standardError.write(Data((line + "\n").utf8))
             }

@@ -53,6 +53,7 @@ final class Repl {
     func evaluate(_ code: String) {
         do {
             let top = state.top
+            state.recordRecipe(code)
             if (try? state.load("return " + code, name: "=stdin")) == nil {
                 try state.load(code, name: "=stdin")
             }

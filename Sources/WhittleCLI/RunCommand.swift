@@ -47,6 +47,7 @@ struct RunCommand: ParsableCommand {
         state.setScriptArguments(script: file ?? "-e", Array(fileAndArguments.dropFirst()))
         do {
             for code in execute {
+                state.recordRecipe(code)
                 try state.run(code, name: "=(command line)")
             }
             guard let file else { return }
@@ -54,6 +55,7 @@ struct RunCommand: ParsableCommand {
             if file != "-" {
                 state.addModuleDirectory(URL(fileURLWithPath: file).deletingLastPathComponent().path)
             }
+            state.recordRecipe(code)
             try state.load(code, name: name)
             for a in fileAndArguments.dropFirst() { state.pushString(a) }
             try state.call(nargs: Int32(fileAndArguments.count - 1), nresults: 0)

@@ -18,7 +18,8 @@ public struct WhittleCommand: ParsableCommand {
 
     /// Every subcommand; later issues add theirs here.
     static let subcommands: [ParsableCommand.Type] = [RunCommand.self, ReplCommand.self, InspectCommand.self, PassesCommand.self, BenchCommand.self,
-                                                      QuantizeCommand.self, GenerateCommand.self, PerplexityCommand.self, EmbedCommand.self]
+                                                      QuantizeCommand.self, GenerateCommand.self, PerplexityCommand.self, EmbedCommand.self,
+                                                      LLMBenchCommand.self]
 
     public init() {}
 

@@ -145,7 +145,7 @@ enum LMBindings {
             c.push(try model(c).summaryText())
             return 1
         },
-    ], properties: [
+    ] + LMExportBindings.lmMethods, properties: [
         Binding("config", "lm.config -> {arch=, layers=, hidden=, heads=, kv_heads=, head_dim=, ffn=, vocab=, ctx=}", "The model's headline numbers.") { c in
             c.push(record: try model(c).summaryConfig.map { kv in
                 (kv.key, (kv.value as? Int).map { LuaValue.integer($0) } ?? .string("\(kv.value)"))

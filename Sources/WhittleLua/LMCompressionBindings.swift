@@ -1,4 +1,6 @@
 import Foundation
+import WhittleData
+import WhittleFormats
 import WhittleNN
 import WhittlePasses
 import WhittleTensor
@@ -8,26 +10,20 @@ import WhittleTensor
 enum LMCompressionBindings {
     static let namespaces: [Namespace] = [
         Namespace("lm", doc: "Transformer language models and sentence encoders: load, logits, generate, perplexity, embed.", [
-            Binding("gptq", "whittle.lm.gptq(lm, text, {format=\"q4_0\", ctx=512, windows=32, seed=1, damp=0.01, act_order=false, block_size=128}) -> {rows=, seconds=}",
-                    "GPTQ (Frantar et al. 2022) of every attention and MLP projection into ggml blocks (\(QuantGrids.names.joined(separator: ", "))), calibrated block by block on windows of the text; the weights are replaced in place.") { c in
+            Binding("gptq", "whittle.lm.gptq(lm, text, {format=\"q4_0\", ctx=512, windows=32, seed=1, damp=0.01, act_order=false, block_size=128}) -> report",
+                    "GPTQ (Frantar et al. 2022) of every attention and MLP projection into ggml blocks (\(QuantGrids.names.joined(separator: ", "))), calibrated block by block on windows of the text; the weights are replaced in place. The same as whittle.quantize.gptq(lm, text:windows(...), opts).") { c in
+                guard let host = c.host else { throw c.error("no host") }
                 let lm = try LMBindings.model(c)
-                let d = try LMBindings.decoder(c, lm)
+                _ = try LMBindings.decoder(c, lm)
                 let o = try c.options(3)
-                let format = try o.string("format", default: "q4_0", choices: QuantGrids.names)
-                var opts = GPTQ.Options()
-                opts.damp = try o.number("damp", default: 0.01, in: 1e-6...1)
-                opts.actOrder = try o.bool("act_order", default: false)
-                opts.blockSize = try o.integer("block_size", default: 128, in: 32...4096)
-                let windows = try calibrationWindows(c, lm, o)
+                var options: [String: PassValue] = [:]
+                options["format"] = .string(try o.string("format", default: "q4_0", choices: QuantGrids.names))
+                options["damp"] = .number(try o.number("damp", default: 0.01, in: 1e-6...1))
+                options["act_order"] = .bool(try o.bool("act_order", default: false))
+                options["block_size"] = .integer(try o.integer("block_size", default: 128, in: 32...4096))
+                options["data"] = .windows(try TokenWindows(windows: try calibrationWindows(c, lm, o), source: "text"))
                 try o.finish()
-                guard let grid = QuantGrids.grid(named: format) else { throw c.error("unknown format '\(format)'") }
-                let start = Date()
-                let rows = try DecoderCompression.gptq(d, windows: windows, grid: grid, options: opts, log: stderrLog)
-                let table: [LuaValue] = rows.map { r in
-                    LuaValue.table([(.string("name"), .string(r.name)), (.string("type"), .string(r.type)), (.string("loss"), .number(r.loss)),
-                                    (.string("damp"), .number(r.damp)), (.string("seconds"), .number(r.seconds))])
-                }
-                c.push(record: [("rows", .array(table)), ("seconds", .number(Date().timeIntervalSince(start)))])
+                PassBindings.push(try host.passes.run("quantize.gptq", on: lm, options: options, context: host.passContext), c)
                 return 1
             },
         ]),

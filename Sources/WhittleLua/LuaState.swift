@@ -34,6 +34,8 @@ public final class LuaState {
     public let passes = PassRegistry(BuiltinPasses.all())
     /// Logging for passes (stderr by default).
     public var passContext = PassContext(log: { line in FileHandle.standardError.write(Data((line + "\n").utf8)) })
+    /// The code this state ran as a recipe (the script, `-e` chunks, REPL entries), stored in saved files.
+    public private(set) var recipeChunks: [String] = []
     /// Generator for random functions called without a seed; `whittle.seed(n)` resets it.
     public var generator = SeededGenerator(seed: 0)
 
@@ -93,6 +95,12 @@ public final class LuaState {
         }
         return lua_gettop(L) - base
     }
+
+    /// Notes `code` as part of the recipe that saved files record (`whittle.recipe`).
+    public func recordRecipe(_ code: String) { recipeChunks.append(code) }
+
+    /// The recipe text so far, or nil when nothing was recorded.
+    public var recipeText: String? { recipeChunks.isEmpty ? nil : recipeChunks.joined(separator: "\n") }
 
     /// Runs `code` and returns its results converted with `tostring`.
     @discardableResult

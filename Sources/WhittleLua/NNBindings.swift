@@ -227,9 +227,10 @@ enum NNBindings {
                 throw c.error("metadata key '\(reserved)' is written by whittle itself")
             }
             let target = try c.host?.checkWritable(path) ?? path
-            let saved = m.metadata
+            let saved = m.metadata, savedProvenance = m.provenance
             m.metadata.merge(extra) { _, new in new }
-            defer { m.metadata = saved }
+            m.provenance.recipe = c.host?.recipeText ?? m.provenance.recipe
+            defer { m.metadata = saved; m.provenance = savedProvenance }
             try m.save(to: target, version: whittleVersion)
             return 0
         },

@@ -54,7 +54,9 @@ extension PassRegistry {
         let options = try OptionValidator.validate(raw, params: pass.languageModelParams, pass: name)
         let snapshot = lm.module.parameters().map { ($0.parameter, $0.parameter.value) }
         do {
-            return try pass.apply(to: lm, options: options, context: context)
+            let report = try pass.apply(to: lm, options: options, context: context)
+            lm.provenance.record(pass: name, options: options)
+            return report
         } catch {
             for (p, v) in snapshot { p.value = v }
             if error is PassError { throw error }

@@ -39,10 +39,13 @@ public final class PassRegistry {
         let options = try OptionValidator.validate(raw, for: pass)
         let backup = try model.clone()
         do {
-            return try pass.apply(to: model, options: options, context: context)
+            let report = try pass.apply(to: model, options: options, context: context)
+            model.provenance.record(pass: name, options: options)
+            return report
         } catch {
             model.root = backup.root
             model.metadata = backup.metadata
+            model.provenance = backup.provenance
             if error is PassError { throw error }
             throw PassError.failed(pass: name, message: String(describing: error))
         }

@@ -33,7 +33,7 @@ final class ToolCommandTests: XCTestCase {
         for name in ["prune.magnitude", "quantize.ptq", "distill", "share.kmeans", "lowrank.svd"] {
             XCTAssertTrue(r.stdout.contains(name), "\(name) missing from:\n\(r.stdout)")
         }
-        XCTAssertTrue(r.stdout.contains("prune.wanda") && r.stdout.contains("lua:"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("prune.wanda_lua") && r.stdout.contains("lua:"), r.stdout)
         let one = try CLI.run(["passes", "prune.magnitude", "--no-plugin-discovery"])
         XCTAssertEqual(one.status, 0, one.stderr)
         XCTAssertTrue(one.stdout.contains("sparsity"), one.stdout)

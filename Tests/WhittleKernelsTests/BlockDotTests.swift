@@ -30,6 +30,31 @@ final class BlockDotTests: XCTestCase {
         }
     }
 
+    /// The GEMV kernel (several weight rows against one activation row; Q4_0 and Q5_0 take the
+    /// prepared-activation path there) gives each row's exact integer dot product on every ISA.
+    func testGEMVRowsExactOnEveryISA() {
+        var rng = TestRNG(135)
+        for t in GGMLTestBlocks.blockTypes {
+            let k = t.blockSize == 256 ? 512 : 32 * 37, rows = 5, rowBytes = k / t.blockSize * t.blockBytes
+            let limit = t.blockSize == 256 ? 3 : 31
+            let w = GGMLTestBlocks.weights(t, rows: rows, k: k, exact: true, rng: &rng)
+            let a = GGMLTestBlocks.exactActivations(for: t, k: k, limit: limit, rng: &rng)
+            let ad = GGMLTestBlocks.decodeActivations(for: t, a, k: k)
+            let expected: [Float] = (0..<rows).map { r in
+                let wd = GGMLTestBlocks.decode(t, Array(w[r * rowBytes..<(r + 1) * rowBytes]), k: k)
+                return Float(zip(wd, ad).reduce(0.0) { $0 + $1.0 * $1.1 })
+            }
+            for isa in KernelISA.supported {
+                var y = [Float](repeating: .nan, count: rows)
+                w.withUnsafeBytes { wp in a.withUnsafeBytes { ap in y.withUnsafeMutableBufferPointer { yp in
+                    GGMLMatmul.rowDots(t, isa: isa, k: k, rows: rows, weights: wp.baseAddress!, rowBytes: rowBytes,
+                                       activations: ap.baseAddress!, into: yp.baseAddress!)
+                } } }
+                XCTAssertEqual(y, expected, "\(t) \(isa) GEMV rows")
+            }
+        }
+    }
+
     /// Realistic scales and activations quantized from floats: the SIMD levels agree with the scalar
     /// reference to float rounding, and the reference agrees with "decode, then f64 dot with the
     /// unquantized x" within the Q8 rounding of x: sum over j of |w_j| * d_block(j) / 2, where d is

@@ -2,7 +2,7 @@ import XCTest
 import Foundation
 
 /// The release binary must run on any x86-64 CPU: only CKernels' AVX-512 object may use zmm
-/// registers, and only the two ISA objects may use ymm. Checked on the objects of this build.
+/// registers, and only the ISA objects (isa_*, tiles_*) may use ymm. Checked on the objects of this build.
 final class ISAObjectTests: XCTestCase {
     /// The build directory holding `<Target>.build/*.o` (the test bundle sits next to them).
     func buildDirectory() -> URL {
@@ -52,6 +52,10 @@ final class ISAObjectTests: XCTestCase {
             switch name {
             case "isa_avx512.c.o":
                 XCTAssertGreaterThan(zmm, 0, "the AVX-512 kernels should use zmm registers")
+            case "tiles_avx512.c.o", "tiles_avx2.c.o":
+                // The batched block tiles: ymm only (the AVX-512 level uses VNNI on ymm).
+                XCTAssertEqual(zmm, 0, "zmm in \(name)")
+                XCTAssertGreaterThan(ymm, 0, "the tile kernels should use ymm registers")
             case "isa_avx2.c.o":
                 XCTAssertEqual(zmm, 0, "zmm in the AVX2 kernels")
                 XCTAssertGreaterThan(ymm, 0, "the AVX2 kernels should use ymm registers")

@@ -8,8 +8,9 @@ final class Int8GEMMTests: XCTestCase {
     func testExactI32ProductsOnEdgeShapes() {
         var rng = TestRNG(11)
         // m: 1 (GEMV path), 8 (full tile), odd; n: not multiples of 32, one or two panels;
-        // k: not multiples of 4 and past one 256-byte k slice; m past one 128-row block; values cover -128 and 127.
-        for (m, n, k) in [(1, 1, 1), (1, 33, 7), (1, 64, 64), (1, 97, 130), (3, 5, 9), (8, 32, 4), (9, 65, 31), (17, 40, 257), (2, 100, 1000), (131, 37, 300)] {
+        // k: not multiples of 4 and past one 256-byte k slice; m past one 128-row block (AVX-512) and
+        // 64-row block with 1-3 leftover rows (AVX2's 4-row tiles); values cover -128 and 127.
+        for (m, n, k) in [(1, 1, 1), (1, 33, 7), (1, 64, 64), (1, 97, 130), (3, 5, 9), (8, 32, 4), (9, 65, 31), (17, 40, 257), (2, 100, 1000), (131, 37, 300), (70, 47, 515), (5, 17, 2)] {
             var x = randomInt8(&rng, m * k), w = randomInt8(&rng, n * k)
             x[0] = -128; w[0] = -128
             if k > 1 { x[1] = 127; w[1] = 127 }

@@ -91,6 +91,47 @@ final class ConvPoolTests: XCTestCase {
         }
     }
 
+    /// im2col against its definition, bit for bit: padding wider than the kernel, strides 1-3,
+    /// kernels as large as the padded image, 1x1 images and windows that never touch the image.
+    func testIm2colMatchesDefinition() {
+        var rng = TestRNG(43)
+        let cases = [ConvGeometry(channels: 3, height: 7, width: 9, kernelH: 3, kernelW: 3, stride: 1, padding: 1),
+                     ConvGeometry(channels: 2, height: 5, width: 4, kernelH: 2, kernelW: 3, stride: 2, padding: 3),
+                     ConvGeometry(channels: 1, height: 6, width: 11, kernelH: 5, kernelW: 1, stride: 3, padding: 0),
+                     ConvGeometry(channels: 2, height: 1, width: 1, kernelH: 3, kernelW: 3, stride: 1, padding: 2),
+                     ConvGeometry(channels: 1, height: 4, width: 4, kernelH: 6, kernelW: 6, stride: 1, padding: 1)]
+        for (i, g) in cases.enumerated() {
+            let x = rng.floats(g.channels * g.height * g.width)
+            var col = [Float](repeating: .nan, count: g.patchSize * g.outH * g.outW)
+            Conv2D.im2col(x, g, into: &col)
+            var expected = [Float](repeating: 0, count: col.count)
+            for c in 0..<g.channels { for ky in 0..<g.kernelH { for kx in 0..<g.kernelW {
+                for oy in 0..<g.outH { for ox in 0..<g.outW {
+                    let iy = oy * g.stride + ky - g.padding, ix = ox * g.stride + kx - g.padding
+                    let r = (c * g.kernelH + ky) * g.kernelW + kx
+                    if iy >= 0 && iy < g.height && ix >= 0 && ix < g.width {
+                        expected[(r * g.outH + oy) * g.outW + ox] = x[(c * g.height + iy) * g.width + ix]
+                    }
+                } }
+            } } }
+            XCTAssertEqual(col, expected, "im2col case \(i)")
+        }
+    }
+
+    /// The 3x3x64-channel shape of the conv benchmark at every ISA level.
+    func testConvForwardMatchesDirectAtEveryISA() {
+        var rng = TestRNG(44)
+        let g = ConvGeometry(channels: 16, height: 13, width: 11, kernelH: 3, kernelW: 3, stride: 1, padding: 1)
+        let cout = 19
+        let x = rng.floats(g.channels * g.height * g.width), w = rng.floats(cout * g.patchSize), bias = rng.floats(cout)
+        let expected = directConv(x, batch: 1, g, w, cout: cout, bias)
+        forEachISA { isa in
+            var out = [Float](repeating: .nan, count: cout * g.outH * g.outW)
+            Conv2D.forward(input: x, batch: 1, g, weight: w, outChannels: cout, bias: bias, output: &out)
+            assertClose(out, expected, rel: 1e-4, scale: Float(g.patchSize).squareRoot(), "conv at \(isa)")
+        }
+    }
+
     /// col2im is the adjoint of im2col: <im2col(x), c> == <x, col2im(c)>.
     func testCol2imIsAdjointOfIm2col() {
         var rng = TestRNG(42)

@@ -204,14 +204,14 @@ final class PluginTests: XCTestCase {
     func testWandaPluginOnLeNet() throws {
         let lua = try LuaState()
         let plugin = Self.root.appendingPathComponent("Plugins/wanda/wanda.lua").path
-        XCTAssertEqual(try lua.loadPlugin(plugin), ["prune.wanda"])
+        XCTAssertEqual(try lua.loadPlugin(plugin), ["prune.wanda_lua"])
         let model = Self.root.appendingPathComponent("Models/lenet300.safetensors").path
         let out = try run(lua, """
             local m = whittle.load("\(model)")
             local data = whittle.data.mnist()
             local calib = data.train:take(64)
             local W0 = m:param("1.weight"):totable()
-            local r = whittle.prune.wanda(m, calib, {sparsity = 0.5, samples = 64, targets = {"1.weight", "3.weight"}})
+            local r = whittle.prune.wanda_lua(m, calib, {sparsity = 0.5, samples = 64, targets = {"1.weight", "3.weight"}})
             -- Independent input norms of layer 1: the flattened images, column by column.
             local x = calib.images:reshape{64, 784}:totable()
             local norms = {}
@@ -233,8 +233,8 @@ final class PluginTests: XCTestCase {
         let accuracy = try XCTUnwrap(Double(out[6]))
         XCTAssertGreaterThan(accuracy, 0.95, "LeNet-300-100 at 50% Wanda sparsity on two layers")
         // Wanda only scores linear weights.
-        assertPassError(lua, "local m = whittle.load('\(model)'); whittle.prune.wanda(m, whittle.data.mnist().test:take(8), {targets = '1.bias'})",
-                       "prune.wanda: 1.bias is not the weight of a linear layer (Wanda scores linear weights)")
+        assertPassError(lua, "local m = whittle.load('\(model)'); whittle.prune.wanda_lua(m, whittle.data.mnist().test:take(8), {targets = '1.bias'})",
+                       "prune.wanda_lua: 1.bias is not the weight of a linear layer (Wanda scores linear weights)")
     }
 
     /// Builds Plugins/clip with the system C compiler into the temporary directory.

@@ -50,6 +50,26 @@ final class LMForwardTests: XCTestCase {
         }
     }
 
+    /// A prompt of 40 tokens runs attention as GEMMs per head and query block (AttentionCore.attendBatched);
+    /// one token at a time takes the row-by-row loop. Both must give the same logits.
+    func testBatchedPrefillAttentionMatchesTokenByToken() throws {
+        for name in ["llama", "gemma3", "qwen3"] {
+            let lm = try LanguageModelLoader.load(directory: lmFixture(name))
+            let d = try XCTUnwrap(lm.decoder)
+            let ids = (0..<40).map { ($0 * 37 + 11) % d.spec.vocab }
+            let full = try d.forward(ids: ids, cache: d.makeCache()).toArray()
+            let cache = d.makeCache()
+            var rows: [Float] = []
+            for id in ids { rows += try d.forward(ids: [id], cache: cache, lastOnly: true).toArray() }
+            assertClose(rows, full, rtol: 1e-4, atol: 1e-5, "\(name) batched prefill vs token by token")
+            // A second batch after a cached prefix (keys from position 20 on, a query block not at 0).
+            let split = d.makeCache()
+            _ = try d.forward(ids: Array(ids[0..<20]), cache: split)
+            let tail = try d.forward(ids: Array(ids[20...]), cache: split).toArray()
+            assertClose(tail, Array(full[(20 * d.spec.vocab)...]), rtol: 1e-4, atol: 1e-5, "\(name) batch after a cached prefix")
+        }
+    }
+
     func testBertEmbeddingsMatchReference() throws {
         let lm = try LanguageModelLoader.load(directory: lmFixture("bert"))
         let expected = try lmExpected("bert")

@@ -39,6 +39,11 @@ float ck_vec_dot(int isa, int type, long n, const void *w, const void *act);
 void ck_block_gemm(int isa, int type, long n, const void *w, long rowBytes, long r0, long r1,
                    const void *act, long actBytes, long m, float *y, long ldy);
 
+/// As ck_block_gemm (same arguments, same results bit for bit), but Q8_0 and Q4_0 weights take tiles
+/// of 2 weight rows x 2-4 activation rows, or 4 weight rows x 1 activation row (tiles_*.c).
+void ck_block_gemm_batched(int isa, int type, long n, const void *w, long rowBytes, long r0, long r1,
+                           const void *act, long actBytes, long m, float *y, long ldy);
+
 /// Widens n f16 (or bf16 when bf16 != 0) values to f32.
 void ck_widen(int isa, int bf16, const uint16_t *src, float *dst, long n);
 
@@ -73,5 +78,10 @@ void ck_i8_gemm(int isa, long m, long n, long kq, const uint8_t *a, long lda, co
 /// block holding a NaN or infinity and returns its index (the caller handles it), else nb.
 long ck_quantize_q8_0(int isa, const float *x, uint8_t *out, long nb);
 long ck_quantize_q4_0(int isa, const float *x, uint8_t *out, long nb);
+
+/// Unfolds one C x H x W image into the (C*kh*kw) x (oh*ow) column matrix of a convolution:
+/// row (c, ky, kx), column (oy, ox) holds img[c][oy*stride + ky - pad][ox*stride + kx - pad], 0 outside.
+void ck_im2col(const float *img, long channels, long height, long width, long kh, long kw, long stride, long pad,
+               long oh, long ow, float *col);
 
 #endif

@@ -1,3 +1,5 @@
+import CKernels
+
 /// Geometry of a 2-D convolution or pooling window over NCHW data.
 public struct ConvGeometry: Equatable, Sendable {
     /// Input channels, height and width.
@@ -24,24 +26,8 @@ public enum Conv2D {
     /// Unfolds one image into a (patchSize x outH*outW) matrix: row (c, ky, kx), column (oy, ox)
     /// holds image[c][oy*stride + ky - pad][ox*stride + kx - pad], 0 outside the image.
     public static func im2col(_ image: UnsafePointer<Float>, _ g: ConvGeometry, into col: UnsafeMutablePointer<Float>) {
-        let oh = g.outH, ow = g.outW
-        for c in 0..<g.channels {
-            for ky in 0..<g.kernelH {
-                for kx in 0..<g.kernelW {
-                    let row = col + ((c * g.kernelH + ky) * g.kernelW + kx) * oh * ow
-                    for oy in 0..<oh {
-                        let iy = oy * g.stride + ky - g.padding
-                        let dst = row + oy * ow
-                        if iy < 0 || iy >= g.height { for ox in 0..<ow { dst[ox] = 0 }; continue }
-                        let src = image + (c * g.height + iy) * g.width
-                        for ox in 0..<ow {
-                            let ix = ox * g.stride + kx - g.padding
-                            dst[ox] = ix >= 0 && ix < g.width ? src[ix] : 0
-                        }
-                    }
-                }
-            }
-        }
+        // In C (CKernels/conv.c): row runs become memcpy/memset, which the conv benchmark needed.
+        ck_im2col(image, g.channels, g.height, g.width, g.kernelH, g.kernelW, g.stride, g.padding, g.outH, g.outW, col)
     }
 
     /// The adjoint of im2col: adds each column entry back into its image position (for input gradients).

@@ -40,7 +40,7 @@ public enum GGMLMatmul {
             }
             let act = UnsafeMutableRawPointer.allocate(byteCount: m * actBytes, alignment: 64)
             defer { act.deallocate() }
-            for i in 0..<m { ck_quantize_act(actID, x + i * k, act + i * actBytes, k) }
+            for i in 0..<m { quantizeActivationRow(actType, isa: isa, x + i * k, k: k, into: act + i * actBytes) }
             blockRows(type, isa: isa, m: m, n: n, k: k, weights: weights, rowBytes: rowBytes, act: UnsafeRawPointer(act), actBytes: actBytes, y: y)
         }
     }
@@ -57,19 +57,41 @@ public enum GGMLMatmul {
         ck_vec_dot(isa.rawValue, Int32(type.rawValue), k, weights, activations)
     }
 
+    /// `rows` weight rows (rowBytes apart) dotted with one activation row through the GEMV kernel
+    /// (`ck_block_gemm`, which prepares the activations once for Q4_0/Q5_0), at `isa`, for tests.
+    public static func rowDots(_ type: GGMLType, isa: KernelISA, k: Int, rows: Int, weights: UnsafeRawPointer, rowBytes: Int,
+                               activations: UnsafeRawPointer, into y: UnsafeMutablePointer<Float>) {
+        ck_block_gemm(isa.rawValue, Int32(type.rawValue), k, weights, rowBytes, 0, rows, activations, 0, 1, y, 1)
+    }
+
     /// Quantizes k floats to the activation blocks `type`'s dot product takes (ggml's reference rounding).
     public static func quantizeActivations(for type: GGMLType, _ x: UnsafePointer<Float>, k: Int, into out: UnsafeMutableRawPointer) {
         ck_quantize_act(ck_act_type(Int32(type.rawValue)), x, out, k)
     }
 
+    /// One activation row to `actType` blocks: Q8_0 by the vectorized quantizer (the same bytes as
+    /// ggml's reference rounding for finite blocks), the rest, and any block from a NaN or infinity
+    /// on, by the reference.
+    static func quantizeActivationRow(_ actType: GGMLType, isa: KernelISA, _ x: UnsafePointer<Float>, k: Int,
+                                      into out: UnsafeMutableRawPointer) {
+        var done = 0
+        if actType == .q8_0 {
+            done = ck_quantize_q8_0(isa.rawValue, x, out.assumingMemoryBound(to: UInt8.self), k / 32)
+        }
+        if done * 32 < k {
+            ck_quantize_act(Int32(actType.rawValue), x + done * 32, out + done * 34, k - done * 32)  // done > 0 only for Q8_0 (34-byte blocks)
+        }
+    }
+
     /// Rows of block dot products split over threads; each task covers all m activation rows
-    /// for its weight rows, so a weight row is read from memory once and reused from L1.
+    /// for its weight rows. Q8_0/Q4_0 take tiles of 2 weight rows x 2-4 activation rows, or 4 x 1
+    /// (ck_block_gemm_batched, bit-identical to the row-by-row products), so task edges are multiples of 4.
     static func blockRows(_ type: GGMLType, isa: KernelISA, m: Int, n: Int, k: Int, weights: UnsafeRawPointer, rowBytes: Int,
                           act: UnsafeRawPointer, actBytes: Int, y: UnsafeMutablePointer<Float>) {
         let tasks = m * n * k < parallelThreshold ? 1 : min(n, KernelThreads.count * 8)
+        func edge(_ t: Int) -> Int { t == tasks ? n : (n * t / tasks) & ~3 }
         KernelThreads.parallelFor(tasks) { t in
-            let lo = n * t / tasks, hi = n * (t + 1) / tasks
-            ck_block_gemm(isa.rawValue, Int32(type.rawValue), k, weights, rowBytes, lo, hi, act, actBytes, m, y, n)
+            ck_block_gemm_batched(isa.rawValue, Int32(type.rawValue), k, weights, rowBytes, edge(t), edge(t + 1), act, actBytes, m, y, n)
         }
     }
 

@@ -67,9 +67,6 @@ extension LanguageModelLoader {
         guard supportedGGUF.contains(arch) else {
             throw CheckpointError("\(path): architecture '\(arch)' is not supported (supported: \(supportedGGUF.joined(separator: ", ")))")
         }
-        if f.info(named: "rope_freqs.weight") != nil {
-            throw CheckpointError("\(path): rope_freqs.weight (Llama 3.1-style rope scaling) is not supported in GGUF files yet")
-        }
         let weights = GGUFWeights(f, architecture: arch)
         let spec = try ggufSpec(f, arch: arch, weights: weights)
         let reader = WeightReader(weights, configName: "\(path) metadata")
@@ -77,6 +74,8 @@ extension LanguageModelLoader {
         let model = try DecoderModel(spec: spec, reader: reader, normNames: names)
         let lm = LanguageModel(architecture: arch, path: path, network: .decoder(model))
         lm.tokenizer = try TokenizerCodec.load(gguf: f)
+        lm.ggufSource = f
+        lm.provenance = Provenance(source: (path as NSString).lastPathComponent, files: [path])
         if let t = lm.tokenizer as? TokenizerCodec, t.tokenizer.vocabSize != spec.vocab {
             throw CheckpointError("\(path): the tokenizer has \(t.tokenizer.vocabSize) tokens but token_embd.weight has \(spec.vocab) rows")
         }
@@ -115,6 +114,11 @@ extension LanguageModelLoader {
             scaling.factor = factor
             s.ropeScaling = scaling
         }
+        if let factors = try ropeFrequencyFactors(f, pairs: s.headDim / 2) {
+            var scaling = s.ropeScaling ?? RoPEScaling()
+            scaling.frequencyFactors = factors
+            s.ropeScaling = scaling
+        }
         let n = max(0, s.layers)
         s.tiedEmbeddings = f.info(named: "output.weight") == nil
         switch a {
@@ -148,5 +152,21 @@ extension LanguageModelLoader {
             }
         }
         return s
+    }
+}
+
+extension LanguageModelLoader {
+    /// `rope_freqs.weight`: the per-frequency divisors llama.cpp's converter writes for Llama 3.1-style
+    /// rope scaling (ggml divides each rotation frequency by its factor), nil when absent.
+    static func ropeFrequencyFactors(_ f: GGUFFile, pairs: Int) throws -> [Double]? {
+        guard f.info(named: "rope_freqs.weight") != nil else { return nil }
+        let t: Tensor
+        do { t = try f.tensor(named: "rope_freqs.weight").checkedF32() } catch {
+            throw CheckpointError("\(f.path): tensor 'rope_freqs.weight': \(error)")
+        }
+        guard t.count == pairs else {
+            throw CheckpointError("\(f.path): tensor 'rope_freqs.weight' has \(t.count) values, the rotary dimension needs \(pairs)")
+        }
+        return (0..<t.count).map { Double(t.floats[$0]) }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import WhittleFormats
 import WhittleTensor
 
 /// A loaded transformer: a decoder (Llama, Qwen, Gemma 3) or an encoder (BERT), with the
@@ -18,6 +19,12 @@ public final class LanguageModel {
     public let network: Network
     /// The tokenizer, when the checkpoint has one Whittle can read (set by the loader's caller).
     public var tokenizer: TextCodec?
+    /// How the model was made: its source files, and the passes run on it (written by `save`).
+    public var provenance = Provenance()
+    /// The GGUF file it was loaded from (its metadata is kept on export), or nil.
+    public internal(set) var ggufSource: GGUFFile?
+    /// The config.json it was loaded from (kept on export as a Hugging Face directory), or nil.
+    public internal(set) var hfConfig: Data?
 
     /// Wraps a built network.
     public init(architecture: String, path: String, network: Network) {

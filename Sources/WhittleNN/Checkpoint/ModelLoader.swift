@@ -31,8 +31,14 @@ public enum LanguageModelLoader {
     public static func load(directory: String) throws -> LanguageModel {
         let ckpt = try HFCheckpoint(directory: directory)
         let type = try modelType(ckpt.config, source: ckpt.directory + "/config.json")
-        let lm = try build(modelType: type, config: ckpt.configData, weights: ckpt, configName: ckpt.directory + "/config.json", path: directory)
+        let quantization = ckpt.config["quantization_config"] as? [String: Any]
+        let weights: WeightSource = quantization?["quant_method"] as? String == "compressed-tensors" ? CompressedTensorsWeights(ckpt) : ckpt
+        let lm = try build(modelType: type, config: ckpt.configData, weights: weights, configName: ckpt.directory + "/config.json", path: directory)
         lm.tokenizer = try TokenizerCodec.load(directory: ckpt.directory)
+        lm.hfConfig = ckpt.configData
+        let files = Set(ckpt.weightMap.values).sorted() + ["config.json", "model.safetensors.index.json", "tokenizer.json", "tokenizer_config.json"]
+        lm.provenance = Provenance(source: (ckpt.directory as NSString).lastPathComponent,
+                                   files: files.map { ckpt.directory + "/" + $0 }.filter { FileManager.default.fileExists(atPath: $0) })
         return lm
     }
 

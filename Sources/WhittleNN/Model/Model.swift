@@ -1,3 +1,4 @@
+import WhittleFormats
 import WhittleTensor
 
 /// A network: a root `Sequential` plus string metadata saved with it.
@@ -6,6 +7,8 @@ public final class Model: CustomStringConvertible {
     public var root: Sequential
     /// Extra "__metadata__" entries written by `save` (recipe text, compression notes).
     public var metadata: [String: String]
+    /// How the model was made (source file, passes run); written by `save`.
+    public var provenance = Provenance()
 
     /// A model over `root`.
     public init(_ root: Sequential, metadata: [String: String] = [:]) {
@@ -38,6 +41,7 @@ public final class Model: CustomStringConvertible {
     public func clone() throws -> Model {
         guard let r = try root.copy() as? Sequential else { throw NNError.invalidModel("clone: root is not a sequential") }
         let c = Model(r, metadata: metadata)
+        c.provenance = provenance
         try c.retie(uniqueParameters().tied)  // copies are per layer; keep tied layers sharing one object
         return c
     }

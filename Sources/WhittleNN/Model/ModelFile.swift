@@ -1,3 +1,4 @@
+import Foundation
 import WhittleFormats
 import WhittleTensor
 
@@ -12,6 +13,7 @@ extension Model {
     /// in their compact form, described under "whittle.compression" (see `CompressionMetadata`).
     public func save(to path: String, version: String = "0.1.0") throws {
         var meta = metadata
+        for (k, v) in provenance.metadata(version: version) { meta[k] = v }
         meta[Model.architectureKey] = architectureJSON
         meta[Model.versionKey] = version
         let (unique, tied) = uniqueParameters()
@@ -59,7 +61,9 @@ extension Model {
         meta[versionKey] = nil
         meta[CompressionMetadata.key] = nil
         meta[tiedKey] = nil
+        for k in Provenance.keys { meta[k] = nil }
         let model = Model(root, metadata: meta)
+        model.provenance = Provenance(source: (path as NSString).lastPathComponent, files: [path])
         try model.attach(encodings: encodings, activations: compression.activations, path: path)
         try model.retie(tied)
         return model

@@ -67,6 +67,11 @@ enum AttentionCore {
     static func attend(q: UnsafePointer<Float>, n: Int, keys: UnsafePointer<Float>, values: UnsafePointer<Float>,
                        total: Int, firstPosition: Int, heads: Int, kvHeads: Int, headDim: Int,
                        scale: Float, mask: AttentionMask, out: UnsafeMutablePointer<Float>) {
+        if n >= batchedFrom {
+            attendBatched(q: q, n: n, keys: keys, values: values, total: total, firstPosition: firstPosition, heads: heads,
+                          kvHeads: kvHeads, headDim: headDim, scale: scale, mask: mask, out: out)
+            return
+        }
         let group = heads / kvHeads
         let qWidth = heads * headDim, kvWidth = kvHeads * headDim
         // Tasks are (head, block of queries): enough to spread a single-token decode over heads

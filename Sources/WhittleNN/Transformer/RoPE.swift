@@ -13,12 +13,18 @@ public struct RoPEScaling: Codable, Sendable, Equatable {
     public var highFreqFactor: Double?
     /// llama3: the pre-training context.
     public var originalMaxPositionEmbeddings: Double?
+    /// Per-frequency divisors, as GGUF files store Llama 3.1 scaling (`rope_freqs.weight`):
+    /// frequency i is divided by frequencyFactors[i], after any `kind` scaling.
+    public var frequencyFactors: [Double]?
 
     enum CodingKeys: String, CodingKey {
         case ropeType = "rope_type", type, factor
         case lowFreqFactor = "low_freq_factor", highFreqFactor = "high_freq_factor"
         case originalMaxPositionEmbeddings = "original_max_position_embeddings"
     }
+
+    /// No scaling (set the fields that apply).
+    public init() {}
 
     /// The scaling kind, defaulting to "default".
     public var kind: String { ropeType ?? type ?? "default" }
@@ -69,6 +75,13 @@ public struct RoPE: Sendable {
                 }
             default:
                 throw NNError.invalidModel("rope_scaling type '\(s.kind)' is not supported (supported: default, linear, llama3)")
+            }
+            if let factors = s.frequencyFactors {
+                guard factors.count == inv.count else {
+                    throw NNError.invalidModel("rope: \(factors.count) frequency factors for \(inv.count) rotated pairs")
+                }
+                guard factors.allSatisfy({ $0.isFinite && $0 > 0 }) else { throw NNError.invalidModel("rope: frequency factors must be positive") }
+                inv = zip(inv, factors).map { $0 / $1 }
             }
         }
         inverseFrequencies = inv

@@ -20,6 +20,9 @@ public final class Projection: Module {
     public let weight: Parameter
     /// Bias (out), f32, or nil.
     public let bias: Parameter?
+    /// Per-output-channel scales of an i8 (W8A8) weight, else nil (see W8A8Projection.swift).
+    public internal(set) var weightScale: Parameter?
+    let w8a8Pack = W8A8PackCache()
 
     /// Wraps a stored weight (out, in) and an optional bias (converted to f32: it is small).
     public init(weight: Tensor, bias: Tensor? = nil) throws {
@@ -43,6 +46,7 @@ public final class Projection: Module {
     public override var localParameters: [(name: String, parameter: Parameter)] {
         var p = [(name: "weight", parameter: weight)]
         if let b = bias { p.append((name: "bias", parameter: b)) }
+        if let s = weightScale, weight.value.dtype == .i8 { p.append((name: "weight_scale", parameter: s)) }
         return p
     }
 
@@ -55,6 +59,7 @@ public final class Projection: Module {
     public func apply(_ x: Tensor) throws -> Tensor {
         try inputObserver?(x)
         let w = weight.value
+        if w.dtype == .i8 { return try applyW8A8(x) }
         guard let type = w.dtype.ggmlLayout, w.rank == 2 else {
             throw NNError.invalidModel("projection: cannot run a \(w.dtype) \(shapeString(w.shape)) weight")
         }

@@ -16,6 +16,14 @@ public enum GGUFQuantizer {
         public var allowRequantize = false
         /// Text stored as `whittle.recipe` in the output (the command or recipe that made it).
         public var recipe: String?
+        /// Further `whittle.*` entries (version, source and its hash, the pass and its options).
+        public var provenance: [(key: String, value: String)] = []
+        /// Tensors already in their final type (by GGUF name, rows in the file's order), written
+        /// as they are: the projections a calibrated method (GPTQ, AWQ) made. The rules must pick
+        /// the same type for each, else the run is refused before anything is written.
+        public var replacements: [String: Tensor] = [:]
+        /// The method that made `replacements`, for the per-tensor lines ("gptq").
+        public var method: String?
         public init(rules: LlamaTensorRules.Options) { self.rules = rules }
     }
 
@@ -29,6 +37,8 @@ public enum GGUFQuantizer {
         public let bytesAfter: Int
         public let fallback: GGMLShapeFallback?
         public let usedImatrix: Bool
+        /// The calibrated method that made the tensor, or nil for round-to-nearest.
+        public var method: String? = nil
 
         /// "[3/272] blk.0.attn_q.weight [576 x 576] F32 -> Q5_0  1.27 MiB -> 0.22 MiB  fallback: ...", for the log and the report.
         public func text(index: Int, of total: Int) -> String {
@@ -37,6 +47,7 @@ public enum GGUFQuantizer {
                            dims as NSString, from.upperName as NSString, to.upperName as NSString,
                            Double(bytesBefore) / 1048576, Double(bytesAfter) / 1048576)
             if usedImatrix { s += "  (imatrix)" }
+            if let m = method { s += "  (\(m))" }
             if let f = fallback { s += "  fallback: \(f.reason)" }
             return s
         }
@@ -80,13 +91,66 @@ public enum GGUFQuantizer {
     public static func quantize(_ input: GGUFFile, to output: String, _ request: Request,
                                 log: (String) -> Void = { _ in }) throws -> Report {
         let start = Date()
-        var rules = LlamaTensorRules(model: modelFacts(input), options: request.rules, tensorNames: input.tensorInfos.map(\.name))
-        let order = LlamaTensorRules.order(input.tensorInfos.map(\.name))
-        // Decide every type first (cheap), so an impossible request fails before any work.
+        let facts = input.tensorInfos.map { TensorFacts(name: $0.name, dims: $0.dims, type: $0.type) }
+        let plan = try self.plan(facts, model: modelFacts(input), request)
+        var payloads: [GGUFTensorPayload] = []
+        var report = Report()
+        for info in input.tensorInfos {
+            guard let choice = plan[info.name] else { continue }
+            let before = input.rawBytes(of: info).count
+            if let r = request.replacements[info.name], let type = r.dtype.ggmlLayout {
+                payloads.append(try GGUFTensorPayload(name: info.name, tensor: r))
+                var line = Line(name: info.name, shape: info.dims, from: info.type, to: type,
+                                bytesBefore: before, bytesAfter: r.byteCount, fallback: choice.fallback, usedImatrix: false)
+                line.method = request.method
+                report.lines.append(line)
+            } else if choice.type == info.type {
+                payloads.append(try GGUFTensorPayload(name: info.name, from: input))
+                report.lines.append(Line(name: info.name, shape: info.dims, from: info.type, to: info.type,
+                                         bytesBefore: before, bytesAfter: before, fallback: nil, usedImatrix: false))
+            } else {
+                let (out, used) = try encode(try input.tensor(named: info.name), as: choice.type, name: info.name, imatrix: request.imatrix)
+                payloads.append(try GGUFTensorPayload(name: info.name, tensor: out))
+                report.lines.append(Line(name: info.name, shape: info.dims, from: info.type, to: choice.type,
+                                         bytesBefore: before, bytesAfter: out.byteCount, fallback: choice.fallback, usedImatrix: used))
+            }
+            if let last = report.lines.last { log(last.text(index: report.lines.count, of: plan.count)) }
+        }
+        var meta = input.metadata
+        meta["general.quantization_version"] = nil
+        meta["general.quantization_version"] = .uint32(2)
+        meta["general.file_type"] = nil
+        meta["general.file_type"] = .uint32(UInt32(request.rules.fileType.rawValue))
+        for k in ["split.no", "split.count", "split.tensors.count"] { meta[k] = nil }
+        for (k, v) in request.provenance { meta[k] = .string(v) }
+        if let recipe = request.recipe { meta["whittle.recipe"] = .string(recipe) }
+        try GGUFWriter.write(metadata: meta, tensors: payloads, to: output)
+        report.seconds = Date().timeIntervalSince(start)
+        return report
+    }
+
+    /// A tensor as the rules see it: name, ggml dimension order (row length first) and type.
+    public struct TensorFacts {
+        public let name: String
+        public let dims: [Int]
+        public let type: GGMLType
+        public init(name: String, dims: [Int], type: GGMLType) { self.name = name; self.dims = dims; self.type = type }
+    }
+
+    /// Every tensor's type under llama.cpp's rules, decided before any work so that an impossible
+    /// request (requantizing without leave, an unsupported type, an imatrix of the wrong width) fails first.
+    /// `modelTensorNames` (default: the tensors planned) is what the rules count layers and tied outputs from.
+    public static func plan(_ tensors: [TensorFacts], model: LlamaTensorRules.Model, _ request: Request,
+                            modelTensorNames: [String]? = nil) throws -> [String: LlamaTensorRules.Choice] {
+        var rules = LlamaTensorRules(model: model, options: request.rules, tensorNames: modelTensorNames ?? tensors.map(\.name))
+        let byName = Dictionary(tensors.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         var plan: [String: LlamaTensorRules.Choice] = [:]
-        for name in order {
-            guard let info = input.info(named: name) else { continue }
+        for name in LlamaTensorRules.order(tensors.map(\.name)) {
+            guard let info = byName[name] else { continue }
             let c = rules.choose(name: name, dims: info.dims.count, rowLength: info.dims.first ?? 0, current: info.type)
+            if let r = request.replacements[name] {
+                try checkReplacement(r, info: info, rules: c.type, method: request.method ?? "the method", allowRequantize: request.allowRequantize)
+            }
             if c.type != info.type {
                 guard info.type.isSupported else { throw GGUFQuantizeError.unsupportedInput(name, info.type) }
                 if info.type.blockSize > 1 && !request.allowRequantize {
@@ -100,43 +164,33 @@ public enum GGUFQuantizer {
             }
             plan[name] = c
         }
-        var payloads: [GGUFTensorPayload] = []
-        var report = Report()
-        for info in input.tensorInfos {
-            guard let choice = plan[info.name] else { continue }
-            let rowLength = info.dims.first ?? 0
-            let count = info.dims.reduce(1, *)
-            let before = input.rawBytes(of: info).count
-            if choice.type == info.type {
-                payloads.append(try GGUFTensorPayload(name: info.name, from: input))
-                report.lines.append(Line(name: info.name, shape: info.dims, from: info.type, to: info.type,
-                                         bytesBefore: before, bytesAfter: before, fallback: nil, usedImatrix: false))
-            } else {
-                let src = try input.tensor(named: info.name)
-                let f32 = src.dtype == .f32 ? src : try src.checkedF32()
-                let out = try Tensor(zeros: Array(info.dims.reversed()), dtype: try dtype(for: choice.type, name: info.name))
-                var weights = request.imatrix?.means(of: info.name)
-                if weights?.count != rowLength { weights = nil }
-                let used = weights != nil && GGMLCodec.usesImportance(choice.type)
-                try withOptionalPointer(weights) { w in
-                    try GGMLCodec.quantize(choice.type, f32.floats, out.storage.bytes, count: count, rowLength: rowLength, importance: w)
-                }
-                payloads.append(try GGUFTensorPayload(name: info.name, tensor: out))
-                report.lines.append(Line(name: info.name, shape: info.dims, from: info.type, to: choice.type,
-                                         bytesBefore: before, bytesAfter: out.byteCount, fallback: choice.fallback, usedImatrix: used))
-            }
-            if let last = report.lines.last { log(last.text(index: report.lines.count, of: plan.count)) }
+        return plan
+    }
+
+    /// `src` (any stored type) encoded as `type` with ggml's quantizer, weighted by the imatrix
+    /// entry `name` when it has one of the row's width; says whether the imatrix was used.
+    public static func encode(_ src: Tensor, as type: GGMLType, name: String, imatrix: ImportanceMatrix?) throws -> (tensor: Tensor, usedImatrix: Bool) {
+        let f32 = src.dtype == .f32 ? src : try src.checkedF32()
+        let rowLength = src.shape.last ?? 0
+        let out = try Tensor(zeros: src.shape, dtype: try dtype(for: type, name: name))
+        var weights = imatrix?.means(of: name)
+        if weights?.count != rowLength { weights = nil }
+        let used = weights != nil && GGMLCodec.usesImportance(type)
+        try withOptionalPointer(weights) { w in
+            try GGMLCodec.quantize(type, f32.floats, out.storage.bytes, count: src.count, rowLength: rowLength, importance: w)
         }
-        var meta = input.metadata
-        meta["general.quantization_version"] = nil
-        meta["general.quantization_version"] = .uint32(2)
-        meta["general.file_type"] = nil
-        meta["general.file_type"] = .uint32(UInt32(request.rules.fileType.rawValue))
-        for k in ["split.no", "split.count", "split.tensors.count"] { meta[k] = nil }
-        if let recipe = request.recipe { meta["whittle.recipe"] = .string(recipe) }
-        try GGUFWriter.write(metadata: meta, tensors: payloads, to: output)
-        report.seconds = Date().timeIntervalSince(start)
-        return report
+        return (out, used)
+    }
+
+    /// A method's tensor must have the file's shape, the type the rules chose, and an input it may requantize.
+    private static func checkReplacement(_ r: Tensor, info: TensorFacts, rules: GGMLType, method: String, allowRequantize: Bool) throws {
+        guard r.shape == Array(info.dims.reversed()), let type = r.dtype.ggmlLayout else {
+            throw GGUFQuantizeError.replacement(info.name, "\(method) made a \(r.dtype) tensor of shape \(r.shape), the file has \(Array(info.dims.reversed()))")
+        }
+        guard type == rules else {
+            throw GGUFQuantizeError.replacement(info.name, "\(method) wrote \(type.upperName) but the type's rules choose \(rules.upperName) for it (use --pure, or a --tensor-type override that keeps \(type.upperName))")
+        }
+        if info.type.blockSize > 1 && info.type != type && !allowRequantize { throw GGUFQuantizeError.requantize(info.name, info.type) }
     }
 
     private static func dtype(for type: GGMLType, name: String) throws -> DType {
@@ -156,12 +210,14 @@ public enum GGUFQuantizeError: Error, CustomStringConvertible, Equatable {
     case unsupportedInput(String, GGMLType)
     case unsupportedTarget(String, GGMLType)
     case imatrixSize(String, Int, Int)
+    case replacement(String, String)
 
     public var description: String {
         switch self {
         case let .requantize(n, t): return "quantize: tensor '\(n)' is already \(t.upperName); pass --allow-requantize (allow_requantize=true) to dequantize and quantize it again"
         case let .unsupportedInput(n, t): return "quantize: tensor '\(n)' is \(t.upperName), which Whittle cannot decode"
         case let .unsupportedTarget(n, t): return "quantize: tensor '\(n)': Whittle cannot write \(t.upperName)"
+        case let .replacement(n, why): return "quantize: tensor '\(n)': \(why)"
         case let .imatrixSize(n, got, want): return "quantize: imatrix for '\(n)' has \(got) columns, the tensor's rows have \(want)"
         }
     }

@@ -1,0 +1,45 @@
+import Foundation
+import XCTest
+
+/// `whittle run` records the recipe in what it saves, and `whittle inspect` shows the provenance
+/// of GGUF files, safetensors files and Hugging Face directories.
+final class ExportCLITests: XCTestCase {
+    private func fixture(_ name: String, file: String = #filePath) -> String {
+        URL(fileURLWithPath: file).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("WhittleNNTests/Fixtures/lm").appendingPathComponent(name).path
+    }
+
+    func testRecipeSavesAndInspectShowsProvenanceForFilesAndDirectories() throws {
+        let dir = try CLI.tempDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let recipe = """
+        local lm = whittle.lm.load("\(fixture("qwen2"))")
+        lm:save("q.gguf")
+        lm:save("q-hf/")
+        local m = whittle.nn.sequential{ whittle.nn.linear(4, 2) }
+        whittle.run_pass("prune.magnitude", m, {sparsity = 0.5})
+        m:save("m.safetensors")
+        """
+        try recipe.write(toFile: dir + "/export.lua", atomically: true, encoding: .utf8)
+        let run = try CLI.run(["run", "export.lua"], directory: dir)
+        XCTAssertEqual(run.status, 0, run.stderr)
+
+        let gguf = try CLI.run(["inspect", "q.gguf"], directory: dir)
+        XCTAssertEqual(gguf.status, 0, gguf.stderr)
+        XCTAssertTrue(gguf.stdout.contains("provenance:") && gguf.stdout.contains("source: qwen2")
+                      && gguf.stdout.contains("| lm:save(\"q.gguf\")"), gguf.stdout)
+
+        let hf = try CLI.run(["inspect", "q-hf"], directory: dir)
+        XCTAssertEqual(hf.status, 0, hf.stderr)
+        XCTAssertTrue(hf.stdout.contains("Hugging Face model directory") && hf.stdout.contains("model_type: qwen2")
+                      && hf.stdout.contains("model.layers.0.self_attn.q_proj.weight") && hf.stdout.contains("sha256"), hf.stdout)
+
+        let st = try CLI.run(["inspect", "m.safetensors"], directory: dir)
+        XCTAssertEqual(st.status, 0, st.stderr)
+        XCTAssertTrue(st.stdout.contains("1. prune.magnitude") && st.stdout.contains("sparsity=0.5"), st.stdout)
+
+        let bad = try CLI.run(["inspect", dir], directory: dir)
+        XCTAssertNotEqual(bad.status, 0, "a directory without config.json is an error")
+        XCTAssertTrue(bad.stderr.contains("config.json"), bad.stderr)
+    }
+}

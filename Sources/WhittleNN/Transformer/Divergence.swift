@@ -24,6 +24,7 @@ public struct BaseLogProbs: Sendable {
         scales = [Float](repeating: 0, count: rows)
         minLogProbs = [Float](repeating: 0, count: rows)
         codes = [UInt16](repeating: 0, count: rows * vocab)
+        guard rows > 0, vocab > 0 else { return }
         codes.withUnsafeMutableBufferPointer { out in
             for r in 0..<rows {
                 let (s, m) = BaseLogProbs.quantize(logits + r * vocab, vocab, out.baseAddress! + r * vocab)
@@ -288,6 +289,9 @@ public enum Divergence {
             throw NNError.invalidArgument("kl-divergence: the model's vocabulary (\(model.spec.vocab)) differs from the base's (\(base.vocab))")
         }
         let first = window.count / 2
+        guard targets.count >= window.count, base.rows == window.count - 1 - first else {
+            throw NNError.invalidArgument("kl-divergence: \(targets.count) targets and \(base.rows) base rows for a window of \(window.count) tokens")
+        }
         let logits = try model.forward(ids: window, cache: model.makeCache(), outputsFrom: first)
         for r in 0..<base.rows {
             let target = targets[first + r + 1]

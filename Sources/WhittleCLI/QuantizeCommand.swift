@@ -3,6 +3,7 @@ import Foundation
 import WhittleFormats
 import WhittleKernels
 import WhittleLua
+import WhittleNN
 import WhittlePasses
 import WhittleTensor
 
@@ -89,18 +90,27 @@ struct QuantizeCommand: ParsableCommand {
                 request.rules.hasImatrix = true
             }
             request.recipe = (["whittle", "quantize"] + CommandLine.arguments.dropFirst(2)).joined(separator: " ")
-            var provenance = Provenance(source: (input as NSString).lastPathComponent, files: [input])
+            // A Hugging Face directory is written once as a GGUF in its stored types (f32/f16/bf16, llama.cpp's
+            // names and tokenizer keys) beside the output, then quantized like any GGUF file.
+            var source = input, sourceFiles = [input]
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: input, isDirectory: &isDirectory), isDirectory.boolValue {
+                let lm = try LanguageModelLoader.load(path: input)
+                source = (output as NSString).deletingLastPathComponent + "/.whittle-hf-\(getpid()).gguf"
+                if (output as NSString).deletingLastPathComponent.isEmpty { source = ".whittle-hf-\(getpid()).gguf" }
+                FileHandle.standardError.write(Data("whittle: \(input) is a Hugging Face directory: converting it to GGUF first\n".utf8))
+                try GGUFExport.save(lm, to: source, provenance: [])
+                sourceFiles = ((try? FileManager.default.contentsOfDirectory(atPath: input)) ?? []).filter { $0.hasSuffix(".safetensors") }.sorted().map { input + "/" + $0 }
+            }
+            defer { if source != input { try? FileManager.default.removeItem(atPath: source) } }
+            var provenance = Provenance(source: (input as NSString).lastPathComponent, files: sourceFiles)
             var options: [(key: String, value: JSONValue)] = [("type", .string(type)), ("pure", .bool(pure)), ("allow_requantize", .bool(allowRequantize))]
             if let imatrix { options.append(("imatrix", .string(imatrix))) }
             if !tensorTypes.isEmpty { options.append(("tensor_type", .array(tensorTypes.map { .string($0) }))) }
             provenance.record(pass: "quantize", options: options)
             request.provenance = provenance.metadata(version: whittleVersion).filter { $0.key != Provenance.recipeKey }
 
-            var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: input, isDirectory: &isDirectory), isDirectory.boolValue {
-                throw QuantizeFailure(description: "'\(input)' is a directory: whittle quantize reads GGUF files; convert a Hugging Face directory first (llama.cpp's convert_hf_to_gguf.py)")
-            }
-            let file = try GGUFFile.open(input)
+            let file = try GGUFFile.open(source)
             if method != "rtn" {
                 // Refuse before minutes of calibration what the writer would refuse afterwards.
                 if !allowRequantize, let q = file.tensorInfos.first(where: { $0.type.blockSize > 1 }) {
@@ -111,7 +121,7 @@ struct QuantizeCommand: ParsableCommand {
                     throw QuantizeFailure(description: "--calib-windows and --calib-ctx must be positive, --calib-seed not negative")
                 }
                 let m = QuantizeMethod(method: method, calib: calib, windows: calibWindows, ctx: calibCtx, seed: calibSeed, options: methodOptions)
-                request.replacements = try m.run(input: input, type: ft) { line in
+                request.replacements = try m.run(input: source, type: ft) { line in
                     FileHandle.standardError.write(Data(("whittle: " + line + "\n").utf8))
                 }
                 request.method = method

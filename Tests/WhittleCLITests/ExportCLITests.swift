@@ -42,4 +42,20 @@ final class ExportCLITests: XCTestCase {
         XCTAssertNotEqual(bad.status, 0, "a directory without config.json is an error")
         XCTAssertTrue(bad.stderr.contains("config.json"), bad.stderr)
     }
+
+    func testQuantizeTakesAHuggingFaceDirectory() throws {
+        let dir = try CLI.tempDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let q = try CLI.run(["quantize", fixture("qwen2"), dir + "/q8.gguf", "Q8_0"])
+        XCTAssertEqual(q.status, 0, q.stderr)
+        XCTAssertTrue(q.stderr.contains("is a Hugging Face directory: converting it to GGUF first"), q.stderr)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir), ["q8.gguf"], "the intermediate GGUF is removed")
+        let check = try CLI.run(["run", "-e", """
+            local a = whittle.lm.load("\(fixture("qwen2"))"):logits({1, 5, 9, 20})
+            local b = whittle.lm.load("\(dir)/q8.gguf")
+            print(b:summary():find("q8_0", 1, true) ~= nil, (a - b:logits({1, 5, 9, 20})):abs():max() < 0.05 * a:abs():max())
+            """])
+        XCTAssertEqual(check.status, 0, check.stderr)
+        XCTAssertEqual(check.stdout.trimmingCharacters(in: .whitespacesAndNewlines), "true\ttrue")
+    }
 }

@@ -94,7 +94,7 @@ final class QuantizeMethodTests: XCTestCase {
             (["quantize", tiny, dir + "/f.gguf", "Q4_0", "--method", "gptq", "--calib", calib, "--calib-windows", "2", "--calib-ctx", "32",
               "--method-option", "block_size=33"], "'block_size' must be a multiple of 32"),
             (["quantize", smol, dir + "/g.gguf", "Q4_0", "--method", "gptq", "--calib", calib], "is already Q8_0; pass --allow-requantize"),
-            (["quantize", dir, dir + "/h.gguf", "Q4_0"], "not a model (supported: a Hugging Face directory with config.json"),
+            (["quantize", dir, dir + "/h.gguf", "Q4_0"], "missing (a Hugging Face checkpoint needs config.json)"),
         ]
         for (args, message) in cases {
             let r = try CLI.run(args)

@@ -84,7 +84,7 @@ public enum GGMLMatmul {
     }
 
     /// Rows of block dot products split over threads; each task covers all m activation rows
-    /// for its weight rows. Batches of Q8_0/Q4_0 take tiles of 2 weight rows x 2-4 activation rows
+    /// for its weight rows. Batches of Q8_0 take tiles of 2 weight rows x 2-4 activation rows
     /// (ck_block_gemm_batched, bit-identical to the row-by-row products), so task edges are even.
     /// A single row (generation) stays row by row: tiles of 4 weight rows x 1 measured slower once the
     /// weights stream from memory rather than cache.

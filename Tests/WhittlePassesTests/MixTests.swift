@@ -52,37 +52,11 @@ final class MixTests: XCTestCase {
 
     /// A random Llama (Hugging Face directory) whose 256/512-wide rows admit the K-quants; one layer's
     /// v_proj is made much more sensitive so that a good mix must treat tensors differently.
+    /// A random Llama whose second block's v_proj is 6x louder than the rest (the sensitive tensor).
     func makeModel() throws -> String {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("whittle-mix-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        let config = """
-        {"model_type": "llama", "hidden_size": \(hidden), "intermediate_size": \(ffn), "num_attention_heads": 4,
-         "num_key_value_heads": 2, "num_hidden_layers": \(layers), "vocab_size": \(vocab), "max_position_embeddings": 256,
-         "rms_norm_eps": 1e-5, "rope_theta": 10000.0, "tie_word_embeddings": false, "hidden_act": "silu"}
-        """
-        try config.write(toFile: dir + "/config.json", atomically: true, encoding: .utf8)
-        var g = Synthetic.Gauss(s: 77)
-        func randn(_ shape: [Int], _ scale: Float) throws -> Tensor {
-            try Tensor(shape: shape, values: (0..<shape.reduce(1, *)).map { _ in scale * g.next() })
+        try RandomLlama.write(hidden: hidden, ffn: ffn, vocab: vocab, layers: layers, seed: 77, maxPositions: 256, headScale: 0.3) { l, n in
+            l == 1 && n == "self_attn.v_proj" ? 6 : 1
         }
-        var tensors: [(name: String, tensor: Tensor)] = [
-            ("model.embed_tokens.weight", try randn([vocab, hidden], 1)),
-            ("model.norm.weight", try Tensor(shape: [hidden], values: [Float](repeating: 1, count: hidden))),
-            ("lm_head.weight", try randn([vocab, hidden], 0.3)),
-        ]
-        for l in 0..<layers {
-            let p = "model.layers.\(l)."
-            for n in ["input_layernorm", "post_attention_layernorm"] {
-                tensors.append((p + n + ".weight", try Tensor(shape: [hidden], values: [Float](repeating: 1, count: hidden))))
-            }
-            for (n, o, i) in [("self_attn.q_proj", hidden, hidden), ("self_attn.k_proj", hidden / 2, hidden), ("self_attn.v_proj", hidden / 2, hidden),
-                              ("self_attn.o_proj", hidden, hidden), ("mlp.gate_proj", ffn, hidden), ("mlp.up_proj", ffn, hidden), ("mlp.down_proj", hidden, ffn)] {
-                let gain: Float = (l == 1 && n == "self_attn.v_proj") ? 6 : 1
-                tensors.append((p + n + ".weight", try randn([o, i], gain / Float(i).squareRoot())))
-            }
-        }
-        try Safetensors.write(tensors, metadata: [:], to: dir + "/model.safetensors")
-        return dir
     }
 
     func tokens(_ n: Int, seed: UInt64) -> [Int] {

@@ -25,8 +25,19 @@ public enum DecoderCalibration {
     /// execution order; projections of one group share the Hessian of their common input).
     public static func run(_ model: DecoderModel, windows: [[Int]], log: (String) -> Void,
                            process: (String, Projection, HessianAccumulator) throws -> Void) throws {
+        try runBlocks(model, windows: windows, hessians: true, log: log,
+                      statistic: { try HessianAccumulator(cols: $0) }, observe: { $0.add($1.floats, rows: $1.shape[0]) }, process: process)
+    }
+
+    /// The loop every driver shares: for each block, a statistic per input group is made with
+    /// `statistic(columns)`, fed every input row block (`observe`) while the windows go through
+    /// the block, handed to `process` with each projection of the group, and then the processed
+    /// block makes the next block's inputs.
+    static func runBlocks<Statistic>(_ model: DecoderModel, windows: [[Int]], hessians: Bool, log: (String) -> Void,
+                                     statistic: (Int) throws -> Statistic, observe: @escaping (inout Statistic, Tensor) -> Void,
+                                     process: (String, Projection, Statistic) throws -> Void) throws {
         guard !windows.isEmpty, windows.allSatisfy({ !$0.isEmpty }) else { throw CalibrationError.invalid("calibration: no token windows") }
-        let need = plannedBytes(model, windows: windows.count, tokens: windows[0].count, hessians: true)
+        let need = plannedBytes(model, windows: windows.count, tokens: windows[0].count, hessians: hessians)
         try MemoryBudget.check(bytes: need, what: "calibration of \(windows.count) windows x \(windows[0].count) tokens")
         log(String(format: "calibration: %d windows x %d tokens, %d blocks, about %.0f MB beyond the model", windows.count,
                    windows[0].count, model.blockCount, Double(need) / 1e6))
@@ -34,17 +45,15 @@ public enum DecoderCalibration {
         let start = Date()
         for b in 0..<model.blockCount {
             let groups = model.blockProjections(b)
-            var accumulators = try groups.map { g in try HessianAccumulator(cols: g[0].projection.inFeatures) }
+            let stats = try groups.map { g in StatisticBox(try statistic(g[0].projection.inFeatures)) }
             for (gi, g) in groups.enumerated() {
-                g[0].projection.inputObserver = { x in
-                    accumulators[gi].add(x.floats, rows: x.shape[0])
-                }
+                g[0].projection.inputObserver = { x in observe(&stats[gi].value, x) }
             }
             defer { for g in groups { g[0].projection.inputObserver = nil } }
             for x in states { _ = try model.runBlock(b, x) }
             for g in groups { g[0].projection.inputObserver = nil }
             for (gi, g) in groups.enumerated() {
-                for (name, p) in g { try process(name, p, accumulators[gi]) }
+                for (name, p) in g { try process(name, p, stats[gi].value) }
             }
             states = try states.map { try model.runBlock(b, $0) }
             let elapsed = Date().timeIntervalSince(start)
@@ -52,6 +61,12 @@ public enum DecoderCalibration {
             log(String(format: "calibration: block %d/%d done (%.0f s, %.0f block-tokens/s)", b + 1, model.blockCount, elapsed,
                        blockTokens / max(elapsed, 1e-9)))
         }
+    }
+
+    /// A statistic the input observers (escaping closures) can update in place.
+    final class StatisticBox<Value> {
+        var value: Value
+        init(_ value: Value) { self.value = value }
     }
 
     /// Windows of `ctx` tokens drawn from `tokens` at seeded random offsets (see `TokenWindows`).

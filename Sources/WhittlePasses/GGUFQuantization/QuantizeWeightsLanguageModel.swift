@@ -49,10 +49,8 @@ extension QuantizeWeightsPass: LanguageModelPass {
         // The rules speak GGUF names and ggml dimension order.
         // `targets` (checkpoint-name globs) limits the pass to some tensors; the others keep their type.
         let globs = o.strings("targets")
-        var tensors: [(gguf: String, hf: String, parameter: Parameter)] = []
-        for (hf, p) in lm.module.parameters() where globs.map({ $0.contains { Targets.matches($0, hf) } }) ?? true {
-            tensors.append((GGUFTensorNames.gguf(fromHF: hf, architecture: lm.architecture), hf, p))
-        }
+        let all = lm.module.parameters().map { (gguf: GGUFTensorNames.gguf(fromHF: $0.name, architecture: lm.architecture), hf: $0.name, parameter: $0.parameter) }
+        let tensors = all.filter { t in globs.map { $0.contains { Targets.matches($0, t.hf) } } ?? true }
         if let globs, tensors.isEmpty { throw PassError.invalidTarget(pass: name, message: "no tensor matches \(globs.joined(separator: ", "))") }
         let facts = try tensors.map { t -> GGUFQuantizer.TensorFacts in
             guard let type = Self.ggmlType(of: t.parameter.value.dtype) else { throw fail("'\(t.hf)' is stored as \(t.parameter.value.dtype), which GGUF cannot hold") }
@@ -61,8 +59,7 @@ extension QuantizeWeightsPass: LanguageModelPass {
         let s = d.spec
         let model = LlamaTensorRules.Model(arch: lm.architecture, layers: s.layers, heads: s.heads, kvHeads: s.kvHeads, experts: 0)
         let plan: [String: LlamaTensorRules.Choice]
-        let allNames = lm.module.parameters().map { GGUFTensorNames.gguf(fromHF: $0.name, architecture: lm.architecture) }
-        do { plan = try GGUFQuantizer.plan(facts, model: model, request, modelTensorNames: allNames) } catch let e as GGUFQuantizeError { throw fail(e.description) }
+        do { plan = try GGUFQuantizer.plan(facts, model: model, request, modelTensorNames: all.map(\.gguf)) } catch let e as GGUFQuantizeError { throw fail(e.description) }
 
         var report = PassReport(pass: name)
         var before = 0, after = 0, elements = 0

@@ -55,6 +55,22 @@ public enum GEMM {
         }
     }
 
+    /// C = op(A)·op(B) + beta·C like `sgemm`, on the calling thread only: for callers that already
+    /// spread independent products over the kernel threads (attention runs one per head and query block).
+    public static func sgemmOnThisThread(
+        m: Int, n: Int, k: Int,
+        a: UnsafePointer<Float>, lda: Int, transA: Bool = false,
+        b: UnsafePointer<Float>, ldb: Int, transB: Bool = false,
+        c: UnsafeMutablePointer<Float>, ldc: Int, beta: Float = 0
+    ) {
+        if m <= 0 || n <= 0 { return }
+        if k <= 0 {
+            for i in 0..<m { scaleRow(c + i * ldc, n, beta) }
+            return
+        }
+        blocked(m: m, n: n, k: k, a: a, lda: lda, transA: transA, b: b, ldb: ldb, transB: transB, c: c, ldc: ldc, beta: beta)
+    }
+
     /// Single-threaded blocked GEMM: loops jc (nc) → pc (kc, pack B) → ic (mc, pack A) → ir (MR) → jr (NR).
     static func blocked(
         m: Int, n: Int, k: Int,

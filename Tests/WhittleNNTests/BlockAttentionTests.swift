@@ -36,6 +36,38 @@ final class BlockAttentionTests: XCTestCase {
         for (i, s) in shapes.enumerated() { compare(s, seed: UInt64(i + 1)) }
     }
 
+    /// A prompt in one call and the same tokens one call each (each seeing the keys so far, as a
+    /// decode does) give the same bits, also past the GEMM's depth block (256 keys) and with sliding
+    /// windows whose start is not on a block boundary.
+    func testOneBatchEqualsOneTokenAtATime() {
+        let shapes = [
+            Shape(n: 300, first: 0, heads: 9, kvHeads: 3, headDim: 64, mask: .causal),
+            Shape(n: 40, first: 250, heads: 4, kvHeads: 2, headDim: 64, mask: .causal),
+            Shape(n: 560, first: 0, heads: 2, kvHeads: 1, headDim: 32, mask: .slidingWindow(300)),
+            Shape(n: 20, first: 3, heads: 3, kvHeads: 1, headDim: 7, mask: .slidingWindow(5)),
+        ]
+        for (i, s) in shapes.enumerated() {
+            var rng = SplitMix(UInt64(100 + i))
+            let total = s.first + s.n, qw = s.heads * s.headDim
+            let q = (0..<(s.n * qw)).map { _ in rng.uniform() * 2 - 1 }
+            let k = (0..<(total * s.kvHeads * s.headDim)).map { _ in rng.uniform() * 2 - 1 }
+            let v = (0..<(total * s.kvHeads * s.headDim)).map { _ in rng.uniform() * 2 - 1 }
+            var batch = [Float](repeating: .nan, count: q.count), single = [Float](repeating: .nan, count: q.count)
+            AttentionCore.attend(q: q, n: s.n, keys: k, values: v, total: total, firstPosition: s.first, heads: s.heads,
+                                 kvHeads: s.kvHeads, headDim: s.headDim, scale: 0.4, mask: s.mask, out: &batch)
+            q.withUnsafeBufferPointer { qp in
+                single.withUnsafeMutableBufferPointer { op in
+                    for t in 0..<s.n {
+                        AttentionCore.attend(q: qp.baseAddress! + t * qw, n: 1, keys: k, values: v, total: s.first + t + 1,
+                                             firstPosition: s.first + t, heads: s.heads, kvHeads: s.kvHeads, headDim: s.headDim,
+                                             scale: 0.4, mask: s.mask, out: op.baseAddress! + t * qw)
+                    }
+                }
+            }
+            XCTAssertEqual(batch, single, "\(s)")
+        }
+    }
+
     /// Every output row is a convex combination of value rows the mask allows: with all values equal
     /// to one constant row, every output is that row, whatever the scores.
     func testRowsAreConvexCombinations() {

@@ -2,6 +2,9 @@
 public enum GEMM {
     /// Depth of one packed block (rows of op(B) per pass): an A micro-panel (MR x kc) fits L1.
     static let kc = 256
+    /// `kc` for callers: every C element is one FMA chain over the depth, restarted at each multiple
+    /// of this (attention starts its key ranges on one so that any batch sums alike).
+    public static var depthBlock: Int { kc }
     /// Columns of op(B) packed per block: kc x nc floats stay in L2 while A panels stream past.
     static let nc = 512
     /// Rows of op(A) packed per block.

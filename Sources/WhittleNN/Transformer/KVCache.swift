@@ -63,23 +63,19 @@ public enum AttentionMask: Sendable, Equatable {
 /// Scaled dot-product attention with grouped key/value heads, over pointers (public for tests and plugins).
 public enum AttentionCore {
     /// out (n, heads·headDim) = softmax(scale · q·Kᵀ + mask) · V for queries at positions
-    /// firstPosition..<firstPosition+n, keys/values (total, kvHeads·headDim).
+    /// firstPosition..<firstPosition+n, keys/values (total, kvHeads·headDim), by GEMMs (`BlockAttention`).
     public static func attend(q: UnsafePointer<Float>, n: Int, keys: UnsafePointer<Float>, values: UnsafePointer<Float>,
-                       total: Int, firstPosition: Int, heads: Int, kvHeads: Int, headDim: Int,
-                       scale: Float, mask: AttentionMask, out: UnsafeMutablePointer<Float>) {
-        if n >= BlockAttention.minimumQueries {
-            BlockAttention.attend(q: q, n: n, keys: keys, values: values, total: total, firstPosition: firstPosition,
-                                  heads: heads, kvHeads: kvHeads, headDim: headDim, scale: scale, mask: mask, out: out)
-            return
-        }
-        attendQueryByQuery(q: q, n: n, keys: keys, values: values, total: total, firstPosition: firstPosition,
-                           heads: heads, kvHeads: kvHeads, headDim: headDim, scale: scale, mask: mask, out: out)
+                              total: Int, firstPosition: Int, heads: Int, kvHeads: Int, headDim: Int,
+                              scale: Float, mask: AttentionMask, out: UnsafeMutablePointer<Float>) {
+        BlockAttention.attend(q: q, n: n, keys: keys, values: values, total: total, firstPosition: firstPosition,
+                              heads: heads, kvHeads: kvHeads, headDim: headDim, scale: scale, mask: mask, out: out)
     }
 
-    /// The same product one query at a time (decoding, short batches, and the reference in tests).
+    /// The same product one query and one key at a time with dot products and axpys: the reference
+    /// `BlockAttentionTests` checks the GEMM version against.
     public static func attendQueryByQuery(q: UnsafePointer<Float>, n: Int, keys: UnsafePointer<Float>, values: UnsafePointer<Float>,
-                                   total: Int, firstPosition: Int, heads: Int, kvHeads: Int, headDim: Int,
-                                   scale: Float, mask: AttentionMask, out: UnsafeMutablePointer<Float>) {
+                                          total: Int, firstPosition: Int, heads: Int, kvHeads: Int, headDim: Int,
+                                          scale: Float, mask: AttentionMask, out: UnsafeMutablePointer<Float>) {
         let group = heads / kvHeads
         let qWidth = heads * headDim, kvWidth = kvHeads * headDim
         // Tasks are (head, block of queries): enough to spread a single-token decode over heads

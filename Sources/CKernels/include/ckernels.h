@@ -66,13 +66,20 @@ void ck_axpy_rows(int isa, long rows, long length, const float *m, long ld, cons
 
 
 /// C[i][j] = sum_p (A[i][p] - 128) * B[p][j] as i32 (exact), for i < m and panel columns in [panel0, panel1).
-/// A: m rows of u8 = int8 activation + 128 (lda bytes apart), kq*4 bytes used per row; the AVX2 path
-/// needs activations in [-127, 127] (A != 0; callers route -128 to the scalar path).
+/// A: m rows of u8 = int8 activation + 128 (lda bytes apart), kq*4 bytes used per row; every level is
+/// exact on the whole range. At the AVX2 level a CPU with AVX-VNNI runs the vpdpbusd kernel.
 /// Bp: packed weights: panel t holds, for q < kq, 32 channels x 4 bytes (channel-major within the 128).
 /// colsum: per-channel sums of the weights, padded with zeros to a multiple of 32 channels.
 /// C: i32, ldc elements per row; only columns < n are written.
 void ck_i8_gemm(int isa, long m, long n, long kq, const uint8_t *a, long lda, const int8_t *bp,
                 const int32_t *colsum, long panel0, long panel1, int32_t *c, long ldc);
+
+/// The 256-bit vpdpbusd variants, for tests: variant 0 is the AVX-VNNI (VEX) code the AVX2 level runs on
+/// such CPUs, 1 the same code with the EVEX encoding (AVX-512 VNNI + VL). Returns 0, doing nothing, when
+/// the CPU lacks the variant's features. ck_dot_q8_0_vnni256 stores the Q8_0 dot product in *out.
+int ck_i8_gemm_vnni256(int variant, long m, long n, long kq, const uint8_t *a, long lda, const int8_t *bp,
+                       const int32_t *colsum, long panel0, long panel1, int32_t *c, long ldc);
+int ck_dot_q8_0_vnni256(int variant, long n, const void *w, const void *act, float *out);
 
 /// f32 -> Q8_0 / Q4_0 weight blocks (Swift's Quantize rules) for nb blocks of 32; stops at the first
 /// block holding a NaN or infinity and returns its index (the caller handles it), else nb.

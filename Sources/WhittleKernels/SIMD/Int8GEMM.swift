@@ -60,17 +60,12 @@ public enum Int8GEMM {
         withBytes(m * lda) { a in
             // u8 = i8 + 128 (the top bit flipped); padding is 128, which stands for 0.
             a.initialize(repeating: 128, count: m * lda)
-            var hasMinus128 = false
             for i in 0..<m {
-                for p in 0..<w.k {
-                    a[i * lda + p] = UInt8(bitPattern: x[i * ldx + p]) ^ 0x80
-                    hasMinus128 = hasMinus128 || x[i * ldx + p] == -128
-                }
+                for p in 0..<w.k { a[i * lda + p] = UInt8(bitPattern: x[i * ldx + p]) ^ 0x80 }
             }
-            // The AVX2 kernel signs the activations onto the weights, which needs them in [-127, 127].
-            var isa = KernelISA.active
-            if isa == .avx2 && hasMinus128 { isa = .scalar }
-            run(m: m, a: a, lda: lda, w: w, out: out, isa: isa)
+            // Every level is exact on the whole int8 range (the AVX2 GEMM multiplies in 16 bits; its
+            // GEMV checks for -128, the one value its 8-bit path cannot take).
+            run(m: m, a: a, lda: lda, w: w, out: out, isa: KernelISA.active)
         }
     }
 
@@ -149,7 +144,10 @@ public enum Int8GEMM {
     static func run(m: Int, a: UnsafePointer<UInt8>, lda: Int, w: PackedInt8Weights, out: UnsafeMutablePointer<Int32>,
                     isa: KernelISA, finish: ((Int, Int) -> Void)? = nil) {
         let work = m * w.n * w.kq * 4
-        let tasks = work < 1 << 20 ? 1 : min(w.panels, KernelThreads.count * 4)
+        // One task per thread would leave a thread idle at the end; four each balance the load. A single
+        // thread takes one task: each call packs its rows of A again.
+        let threads = KernelThreads.count
+        let tasks = work < 1 << 20 || threads == 1 ? 1 : min(w.panels, threads * 4)
         let panelBase = UnsafePointer(w.packed.assumingMemoryBound(to: Int8.self))
         w.columnSums.withUnsafeBufferPointer { cs in
             let cs = cs.baseAddress!

@@ -91,4 +91,18 @@ long ck_quantize_q4_0(int isa, const float *x, uint8_t *out, long nb);
 void ck_im2col(const float *img, long channels, long height, long width, long kh, long kw, long stride, long pad,
                long oh, long ow, float *col);
 
+/// Copies one C x H x W image into a zero-padded C x (H + 2 pad) x (W + 2 pad) one.
+void ck_conv_pad(const float *img, long channels, long height, long width, long pad, float *dst);
+
+/// Floats of a convolution's weights packed for ck_conv_gemm (cout rows of patch = C*kh*kw values).
+long ck_conv_packed_weights_count(int isa, long cout, long patch);
+/// Packs the weights (cout x patch, row-major) into the f32 micro-kernel's A panels, per k block.
+void ck_conv_pack_weights(int isa, const float *w, long cout, long patch, float *ap);
+
+/// out[o][j] = sum_p W[o][p] * col[p][j] + beta * out[o][j] for output positions j in [j0, j1), where
+/// col is the im2col matrix of the padded image (C x hp x wp), read directly: no column buffer.
+/// ap from ck_conv_pack_weights at the same isa. Returns 0 (doing nothing) if scratch memory ran out.
+int ck_conv_gemm(int isa, const float *padded, long channels, long hp, long wp, long kh, long kw, long stride,
+                 long ow, const float *ap, long cout, long j0, long j1, float *out, long ldc, float beta);
+
 #endif

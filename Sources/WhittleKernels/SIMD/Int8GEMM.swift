@@ -56,16 +56,40 @@ public enum Int8GEMM {
     public static func matmulI32(m: Int, x: UnsafePointer<Int8>, ldx: Int, weights w: PackedInt8Weights,
                                  out: UnsafeMutablePointer<Int32>) {
         if m == 0 || w.n == 0 { return }
+        // Every level is exact on the whole int8 range (the AVX2 GEMM multiplies in 16 bits; its
+        // GEMV checks for -128, the one value its 8-bit path cannot take).
+        withOffsetRows(m: m, x: x, ldx: ldx, weights: w) { a, lda in
+            run(m: m, a: a, lda: lda, w: w, out: out, isa: KernelISA.active)
+        }
+    }
+
+    /// The 256-bit vpdpbusd kernel run directly (one thread), for tests: `evex` false is the AVX-VNNI
+    /// code the AVX2 level takes on such CPUs, true the same code in EVEX form (AVX-512 VNNI + VL).
+    /// Returns false, leaving `out` alone, when this CPU lacks that variant.
+    public static func matmulI32VNNI256(evex: Bool, m: Int, x: UnsafePointer<Int8>, ldx: Int, weights w: PackedInt8Weights,
+                                        out: UnsafeMutablePointer<Int32>) -> Bool {
+        if m == 0 || w.n == 0 { return true }
+        var ran = false
+        withOffsetRows(m: m, x: x, ldx: ldx, weights: w) { a, lda in
+            w.columnSums.withUnsafeBufferPointer { cs in
+                ran = ck_i8_gemm_vnni256(evex ? 1 : 0, m, w.n, w.kq, a, lda, UnsafePointer(w.packed.assumingMemoryBound(to: Int8.self)),
+                                         cs.baseAddress!, 0, w.panels, out, w.n) != 0
+            }
+        }
+        return ran
+    }
+
+    /// The activations as the kernels take them: u8 = i8 + 128 (the top bit flipped), rows padded to
+    /// kq * 4 bytes with 128, which stands for 0.
+    static func withOffsetRows(m: Int, x: UnsafePointer<Int8>, ldx: Int, weights w: PackedInt8Weights,
+                               _ body: (UnsafePointer<UInt8>, Int) -> Void) {
         let lda = w.kq * 4
         withBytes(m * lda) { a in
-            // u8 = i8 + 128 (the top bit flipped); padding is 128, which stands for 0.
             a.initialize(repeating: 128, count: m * lda)
             for i in 0..<m {
                 for p in 0..<w.k { a[i * lda + p] = UInt8(bitPattern: x[i * ldx + p]) ^ 0x80 }
             }
-            // Every level is exact on the whole int8 range (the AVX2 GEMM multiplies in 16 bits; its
-            // GEMV checks for -128, the one value its 8-bit path cannot take).
-            run(m: m, a: a, lda: lda, w: w, out: out, isa: KernelISA.active)
+            body(a, lda)
         }
     }
 

@@ -233,11 +233,19 @@ static float dot_q4_0(long n, const void *vx, const void *vy) {
     return hsum_float_8(_mm256_add_ps(acc0, acc1));
 }
 
+/* 16 bytes of nibbles to 32 bytes in [0, 15] as bytes_from_nibbles_32 orders them, in three instructions:
+   the bytes broadcast to both lanes (a load), the high lane shifted right by 4 as 64-bit words (each
+   byte's high nibble lands in its own low nibble; what crosses from the next byte is masked off). */
+static inline __m256i nibbles_32_srlv(const uint8_t *rsi) {
+    const __m256i b = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)rsi));
+    return _mm256_and_si256(_mm256_srlv_epi64(b, _mm256_set_epi64x(4, 4, 0, 0)), _mm256_set1_epi8(0xF));
+}
+
 /* One block's d * (integer dot) added to 8 partial lanes; two blocks per step keep two FMA chains. */
 static inline __m256 one_q4_1(const blk_q4_1 *x, const blk_q8_1 *y, __m128 *summs, __m256 acc) {
     const __m128 dm = dm_products(x, y);
     *summs = _mm_add_ps(*summs, dm);
-    const __m256 q = mul_sum_us8_pairs_float(bytes_from_nibbles_32(x->qs), _mm256_loadu_si256((const __m256i *)y->qs));
+    const __m256 q = mul_sum_us8_pairs_float(nibbles_32_srlv(x->qs), _mm256_loadu_si256((const __m256i *)y->qs));
     return _mm256_fmadd_ps(_mm256_broadcastss_ps(dm), q, acc);
 }
 
@@ -245,7 +253,7 @@ static inline __m256 one_q5_1(const blk_q5_1 *x, const blk_q8_1 *y, __m128 *summ
     const __m128 dm = dm_products(x, y);
     *summs = _mm_add_ps(*summs, dm);
     const __m256i bxhi = _mm256_and_si256(bytes_from_bits_32(x->qh), _mm256_set1_epi8(0x10));
-    const __m256i qx = _mm256_or_si256(bytes_from_nibbles_32(x->qs), bxhi);
+    const __m256i qx = _mm256_or_si256(nibbles_32_srlv(x->qs), bxhi);
     const __m256 q = mul_sum_us8_pairs_float(qx, _mm256_loadu_si256((const __m256i *)y->qs));
     return _mm256_fmadd_ps(_mm256_broadcastss_ps(dm), q, acc);
 }

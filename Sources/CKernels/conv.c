@@ -91,7 +91,11 @@ static void conv_pack_b(const float *padded, long wp, long stride, long ow, cons
             while (filled < cnt) {
                 const long len = cnt - filled < ow - ox ? cnt - filled : ow - ox;
                 const float *s = padded + off[p] + oy * stride * wp + ox * stride;
-                if (stride == 1) {
+                if (stride == 1 && len == 16) {  /* a whole AVX2 panel row from one image row: fixed-size copies */
+                    memcpy(d + filled, s, 16 * sizeof(float));
+                } else if (stride == 1 && len == 32) {
+                    memcpy(d + filled, s, 32 * sizeof(float));
+                } else if (stride == 1) {
                     for (long t = 0; t < len; t++) d[filled + t] = s[t];
                 } else {
                     for (long t = 0; t < len; t++) d[filled + t] = s[t * stride];

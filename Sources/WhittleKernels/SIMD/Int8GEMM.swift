@@ -192,5 +192,5 @@ public enum Int8GEMM {
     }
 }
 
-/// True when the kernels run the AVX-512 VNNI (`vpdpbusd`) paths at the active ISA level.
-public var hasVNNI: Bool { KernelISA.active == .avx512 }
+/// True when the int8 kernels run `vpdpbusd` at the active ISA level: AVX-512 VNNI, or AVX-VNNI at the AVX2 level.
+public var hasVNNI: Bool { KernelISA.active == .avx512 || (KernelISA.active == .avx2 && KernelISA.features.avxvnni) }

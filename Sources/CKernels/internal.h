@@ -25,6 +25,14 @@ typedef float (*ck_dot_fn)(long n, const void *w, const void *act);
 CK_PREPARED_GEMM(ck_avx2)
 CK_PREPARED_GEMM(ck_avx512)
 
+/// The 256-bit vpdpbusd kernels (vnni256.h): ck_avxvnni_ (VEX, AVX-VNNI) and ck_vnni256e_ (EVEX twin).
+#define CK_VNNI256_FUNCTIONS(P) \
+    void P##_i8_gemm(long m, long n, long kq, const uint8_t *a, long lda, const int8_t *bp, const int32_t *colsum, long panel0, long panel1, int32_t *c, long ldc); \
+    float P##_dot_q8_0(long n, const void *w, const void *act);
+
+CK_VNNI256_FUNCTIONS(ck_avxvnni)
+CK_VNNI256_FUNCTIONS(ck_vnni256e)
+
 CK_ISA_FUNCTIONS(ck_scalar)
 CK_ISA_FUNCTIONS(ck_avx2)
 CK_ISA_FUNCTIONS(ck_avx512)

@@ -10,5 +10,9 @@
 #define CK_VNNI 1
 #define CK_AVX512 1
 #include "kernels_x86.h"
+/* The AVX-VNNI kernels again, with the EVEX vpdpbusd on ymm: the tests' way to run that code here. */
+#define VNNI_PREFIX ck_vnni256e_
+#define VNNI_DPBUSD _mm256_dpbusd_epi32
+#include "vnni256.h"
 #pragma clang attribute pop
 #endif

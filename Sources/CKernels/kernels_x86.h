@@ -233,11 +233,19 @@ static float dot_q4_0(long n, const void *vx, const void *vy) {
     return hsum_float_8(_mm256_add_ps(acc0, acc1));
 }
 
+/* 16 bytes of nibbles to 32 bytes in [0, 15] as bytes_from_nibbles_32 orders them, in three instructions:
+   the bytes broadcast to both lanes (a load), the high lane shifted right by 4 as 64-bit words (each
+   byte's high nibble lands in its own low nibble; what crosses from the next byte is masked off). */
+static inline __m256i nibbles_32_srlv(const uint8_t *rsi) {
+    const __m256i b = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)rsi));
+    return _mm256_and_si256(_mm256_srlv_epi64(b, _mm256_set_epi64x(4, 4, 0, 0)), _mm256_set1_epi8(0xF));
+}
+
 /* One block's d * (integer dot) added to 8 partial lanes; two blocks per step keep two FMA chains. */
 static inline __m256 one_q4_1(const blk_q4_1 *x, const blk_q8_1 *y, __m128 *summs, __m256 acc) {
     const __m128 dm = dm_products(x, y);
     *summs = _mm_add_ps(*summs, dm);
-    const __m256 q = mul_sum_us8_pairs_float(bytes_from_nibbles_32(x->qs), _mm256_loadu_si256((const __m256i *)y->qs));
+    const __m256 q = mul_sum_us8_pairs_float(nibbles_32_srlv(x->qs), _mm256_loadu_si256((const __m256i *)y->qs));
     return _mm256_fmadd_ps(_mm256_broadcastss_ps(dm), q, acc);
 }
 
@@ -245,7 +253,7 @@ static inline __m256 one_q5_1(const blk_q5_1 *x, const blk_q8_1 *y, __m128 *summ
     const __m128 dm = dm_products(x, y);
     *summs = _mm_add_ps(*summs, dm);
     const __m256i bxhi = _mm256_and_si256(bytes_from_bits_32(x->qh), _mm256_set1_epi8(0x10));
-    const __m256i qx = _mm256_or_si256(bytes_from_nibbles_32(x->qs), bxhi);
+    const __m256i qx = _mm256_or_si256(nibbles_32_srlv(x->qs), bxhi);
     const __m256 q = mul_sum_us8_pairs_float(qx, _mm256_loadu_si256((const __m256i *)y->qs));
     return _mm256_fmadd_ps(_mm256_broadcastss_ps(dm), q, acc);
 }
@@ -920,47 +928,128 @@ void FN(i8_gemm)(long m, long n, long kq, const uint8_t *a, long lda, const int8
 }
 
 #else
-/* ---- AVX2: a packed, register-blocked u8 x s8 micro-kernel ----
-   A slice (I8A_MC rows x I8A_KQB k-groups) is repacked to signed bytes, 4 rows interleaved per
-   k-group (16 bytes), so a tile broadcasts each row's 4 bytes straight from L1. The tile is 4 rows x
-   16 columns in 8 ymm accumulators (AVX2 has 16 registers). Exactness: x in [-127, 127] signs the
-   weight's partner and |w| <= 128 is the unsigned side of vpmaddubsw, so each pair sum is at most
-   2 * 128 * 127 < 2^15 and vpmaddwd's i32 sums are exact. */
-#define I8A_MC 64
+/* ---- AVX2: an exact 16-bit micro-kernel (vpmaddwd) ----
+   vpmaddubsw would saturate on u8 x s8 pairs (2 * 255 * 128 > 2^15), so the GEMM widens both sides
+   to i16 and multiplies with vpmaddwd, whose pair sums (at most 2 * 128 * 128) and i32 lanes are
+   exact for every input. A block of I8W_MC rows is packed once as x = u8 - 128 in i16, k-group q
+   of row r at ap + (tile * kq + q) * 6 * 4 + r * 4 (a tile is 6 rows), so the micro-kernel
+   broadcasts one row's 4 values with a 64-bit load. Each 32-column panel slice of I8W_KQB
+   k-groups is widened to i16 once per row block (cols j..j+3 x 4 k per 32-byte vector, the packed
+   weights' own order), then reused by every row tile. The tile is 6 rows x 8 columns: 12
+   accumulators + 2 weight vectors + 1 broadcast of AVX2's 16 registers; per k-group it issues 12
+   vpmaddwd + 12 vpaddd for 192 multiply-adds, about 30 per cycle on two multiply ports (the
+   peak of the vpmaddubsw + vpmaddwd + vpaddd sequence that the inexact kernels use is 32).
+   Lane pairs (k0+k1, k2+k3) of one column are summed once at the end of a k slice. */
+#define I8W_MR 6
+#define I8W_MC 96
+#define I8W_KQB 128
 #define I8A_KQB 64
 
-static inline __attribute__((always_inline)) void i8a_tile(const int R, long kqb, const int8_t *ap, const int8_t *b,
+/* R (<= 6) rows x 8 columns over kqb k-groups: ap as packed above (tile-local), bw the widened
+   8-column strip (64 bytes per k-group, row stride of the widened slice: 256 bytes per k-group). */
+static inline __attribute__((always_inline)) void i8w_tile(const int R, long kqb, const int16_t *ap, const int16_t *bw,
                                                            int32_t *c, long ldc, int cols, int accumulate) {
-    __m256i acc[4][2];
+    __m256i acc[I8W_MR][2];
     for (int r = 0; r < R; r++) { acc[r][0] = _mm256_setzero_si256(); acc[r][1] = _mm256_setzero_si256(); }
-    const __m256i ones = _mm256_set1_epi16(1);
     for (long q = 0; q < kqb; q++) {
-        __m256i bx[4];
+        const __m256i b0 = _mm256_loadu_si256((const __m256i *)(bw + q * 128));
+        const __m256i b1 = _mm256_loadu_si256((const __m256i *)(bw + q * 128 + 16));
         for (int r = 0; r < R; r++) {
-            int32_t v;
-            memcpy(&v, ap + q * 16 + r * 4, 4);
-            bx[r] = _mm256_set1_epi32(v);
-        }
-        for (int v = 0; v < 2; v++) {
-            const __m256i w = _mm256_loadu_si256((const __m256i *)(b + q * 128 + 32 * v));
-            const __m256i aw = _mm256_abs_epi8(w);
-            for (int r = 0; r < R; r++)
-                acc[r][v] = _mm256_add_epi32(acc[r][v], _mm256_madd_epi16(_mm256_maddubs_epi16(aw, _mm256_sign_epi8(bx[r], w)), ones));
+            long long v;
+            memcpy(&v, ap + q * I8W_MR * 4 + r * 4, 8);
+            const __m256i x = _mm256_set1_epi64x(v);
+            acc[r][0] = _mm256_add_epi32(acc[r][0], _mm256_madd_epi16(x, b0));
+            acc[r][1] = _mm256_add_epi32(acc[r][1], _mm256_madd_epi16(x, b1));
         }
     }
     for (int r = 0; r < R; r++) {
+        /* lanes (c0 k01, c0 k23, c1.., | c2.., c3..) and (c4.. c7): hadd gives c0 c1 c4 c5 | c2 c3 c6 c7 */
+        const __m256i s = _mm256_permute4x64_epi64(_mm256_hadd_epi32(acc[r][0], acc[r][1]), 0xD8);
         int32_t *row = c + r * ldc;
-        if (cols == 16) {
-            for (int v = 0; v < 2; v++) {
-                __m256i *dst = (__m256i *)(row + 8 * v);
-                _mm256_storeu_si256(dst, accumulate ? _mm256_add_epi32(acc[r][v], _mm256_loadu_si256(dst)) : acc[r][v]);
-            }
+        if (cols == 8) {
+            _mm256_storeu_si256((__m256i *)row, accumulate ? _mm256_add_epi32(s, _mm256_loadu_si256((const __m256i *)row)) : s);
         } else {
-            int32_t t[16];
-            _mm256_storeu_si256((__m256i *)t, acc[r][0]); _mm256_storeu_si256((__m256i *)(t + 8), acc[r][1]);
+            int32_t t[8];
+            _mm256_storeu_si256((__m256i *)t, s);
             for (int j = 0; j < cols; j++) row[j] = t[j] + (accumulate ? row[j] : 0);
         }
     }
+}
+
+/* Packs rows [0, rows) of a (u8) as i16 x - 128, tile-interleaved as described above; k padded to kq
+   groups (the padding bytes of a are 128, i.e. 0). Short last tiles are zero-filled. */
+static void i8w_pack_a(long rows, long kq, const uint8_t *a, long lda, int16_t *ap) {
+    const __m256i bias = _mm256_set1_epi16(128);
+    for (long t0 = 0; t0 < rows; t0 += I8W_MR) {
+        int16_t *dst = ap + (t0 / I8W_MR) * kq * I8W_MR * 4;
+        for (int r = 0; r < I8W_MR; r++) {
+            if (t0 + r >= rows) {
+                for (long q = 0; q < kq; q++) memset(dst + q * I8W_MR * 4 + r * 4, 0, 8);
+                continue;
+            }
+            const uint8_t *src = a + (t0 + r) * lda;
+            long q = 0;
+            for (; q + 4 <= kq; q += 4) {
+                const __m256i x = _mm256_sub_epi16(_mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(src + 4 * q))), bias);
+                for (int u = 0; u < 4; u++) {
+                    const __m128i h = u < 2 ? _mm256_castsi256_si128(x) : _mm256_extracti128_si256(x, 1);
+                    _mm_storel_epi64((__m128i *)(dst + (q + u) * I8W_MR * 4 + r * 4), (u & 1) ? _mm_unpackhi_epi64(h, h) : h);
+                }
+            }
+            for (; q < kq; q++)
+                for (int u = 0; u < 4; u++) dst[q * I8W_MR * 4 + r * 4 + u] = (int16_t)((int)src[4 * q + u] - 128);
+        }
+    }
+}
+
+static inline __attribute__((always_inline)) void i8w_strip(const int R, long kqb, const int16_t *ap, const int16_t *bw,
+                                                            int32_t *c, long ldc, long left, int accumulate) {
+    for (int h = 0; h < 4 && left > 8 * h; h++) {
+        const int cols = left - 8 * h >= 8 ? 8 : (int)(left - 8 * h);
+        i8w_tile(R, kqb, ap, bw + h * 32, c + h * 8, ldc, cols, accumulate);
+    }
+}
+
+static void i8w_gemm(long m, long n, long kq, const uint8_t *a, long lda, const int8_t *bp, const int32_t *colsum,
+                     long panel0, long panel1, int32_t *c, long ldc) {
+    const long mc0 = m < I8W_MC ? m : I8W_MC;
+    const long tiles0 = (mc0 + I8W_MR - 1) / I8W_MR;
+    const long kqb0 = kq < I8W_KQB ? kq : I8W_KQB;
+    int16_t *ap = aligned_alloc(64, (size_t)((tiles0 * I8W_MR * 4 * (kq > 0 ? kq : 1) * 2 + 63) / 64 * 64));
+    int16_t *bw = aligned_alloc(64, (size_t)((kqb0 > 0 ? kqb0 : 1) * 128 * 2));
+    if (!ap || !bw) {
+        free(ap); free(bw);
+        ck_scalar_i8_gemm(m, n, kq, a, lda, bp, colsum, panel0, panel1, c, ldc);
+        return;
+    }
+    for (long i0 = 0; i0 < m; i0 += I8W_MC) {
+        const long mc = m - i0 < I8W_MC ? m - i0 : I8W_MC;
+        i8w_pack_a(mc, kq, a + i0 * lda, lda, ap);
+        for (long t = panel0; t < panel1; t++) {
+            const long left = n - t * 32;
+            for (long q0 = 0; q0 < kq; q0 += I8W_KQB) {
+                const long kqb = kq - q0 < I8W_KQB ? kq - q0 : I8W_KQB;
+                const int8_t *src = bp + t * kq * 128 + q0 * 128;
+                for (long u = 0; u < kqb * 8; u++)
+                    _mm256_store_si256((__m256i *)(bw + u * 16), _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(src + u * 16))));
+                const int acc = q0 > 0;
+                for (long r0 = 0; r0 < mc; r0 += I8W_MR) {
+                    const int16_t *at = ap + (r0 / I8W_MR) * kq * I8W_MR * 4 + q0 * I8W_MR * 4;
+                    int32_t *ct = c + (i0 + r0) * ldc + t * 32;
+                    switch (mc - r0 < I8W_MR ? mc - r0 : I8W_MR) {
+                    case 6: i8w_strip(6, kqb, at, bw, ct, ldc, left, acc); break;
+                    case 5: i8w_strip(5, kqb, at, bw, ct, ldc, left, acc); break;
+                    case 4: i8w_strip(4, kqb, at, bw, ct, ldc, left, acc); break;
+                    case 3: i8w_strip(3, kqb, at, bw, ct, ldc, left, acc); break;
+                    case 2: i8w_strip(2, kqb, at, bw, ct, ldc, left, acc); break;
+                    default: i8w_strip(1, kqb, at, bw, ct, ldc, left, acc); break;
+                    }
+                }
+            }
+        }
+    }
+    free(ap);
+    free(bw);
 }
 
 /* Fewer than 4 rows (a GEMV): the 32-column tile on the u8 rows as they come, 1-2 rows at a time,
@@ -1016,54 +1105,24 @@ static void i8o_gemm(long m, long n, long kq, const uint8_t *a, long lda, const 
     }
 }
 
-/* Panels [panel0, panel1) for one block of packed rows (rows = 4 * groups, the last group possibly
-   short). Each panel is walked front to back (k slices inside), so a GEMV streams the weights in
-   order; C's rows x 32 tile accumulates across the slices. */
-static void i8a_panels(long rows, long kq, const int8_t *ap, const int8_t *bp, long n, long panel0, long panel1,
-                       int32_t *c, long ldc) {
-    for (long t = panel0; t < panel1; t++) {
-        const int8_t *bt = bp + t * kq * 128;
-        const long left = n - t * 32;
-        for (long q0 = 0; q0 < kq; q0 += I8A_KQB) {
-            const long kqb = kq - q0 < I8A_KQB ? kq - q0 : I8A_KQB;
-            const int acc = q0 > 0;
-            for (long g = 0; g < rows; g += 4) {
-                const int8_t *ag = ap + g * kq * 4 + q0 * 16;
-                const int R = rows - g < 4 ? (int)(rows - g) : 4;
-                for (int h = 0; h < 2 && left > 16 * h; h++) {
-                    const int cols = left - 16 * h >= 16 ? 16 : (int)(left - 16 * h);
-                    const int8_t *b = bt + q0 * 128 + h * 64;
-                    int32_t *ct = c + g * ldc + t * 32 + h * 16;
-                    switch (R) {
-                    case 4: i8a_tile(4, kqb, ag, b, ct, ldc, cols, acc); break;
-                    case 3: i8a_tile(3, kqb, ag, b, ct, ldc, cols, acc); break;
-                    case 2: i8a_tile(2, kqb, ag, b, ct, ldc, cols, acc); break;
-                    default: i8a_tile(1, kqb, ag, b, ct, ldc, cols, acc); break;
-                    }
-                }
-            }
-        }
+/* True when no activation byte is 0 (x = -128), the one value the vpmaddubsw GEMV kernel cannot take. */
+static int i8_no_min(long m, long kq, const uint8_t *a, long lda) {
+    for (long i = 0; i < m; i++) {
+        const uint8_t *row = a + i * lda;
+        long p = 0;
+        __m256i z = _mm256_setzero_si256();
+        for (; p + 32 <= kq * 4; p += 32) z = _mm256_or_si256(z, _mm256_cmpeq_epi8(_mm256_loadu_si256((const __m256i *)(row + p)), _mm256_setzero_si256()));
+        if (!_mm256_testz_si256(z, z)) return 0;
+        for (; p < kq * 4; p++) if (row[p] == 0) return 0;
     }
+    return 1;
 }
 
 void FN(i8_gemm)(long m, long n, long kq, const uint8_t *a, long lda, const int8_t *bp, const int32_t *colsum,
                  long panel0, long panel1, int32_t *c, long ldc) {
-    /* A block of I8A_MC rows, all of k, packed once: group g of 4 rows at ap + g * kq * 16, k-group q of
-       row r at + q * 16 + r * 4, as signed bytes (u8 - 128). 64 rows x k bytes stay in L2. */
-    if (m < 4) { i8o_gemm(m, n, kq, a, lda, bp, panel0, panel1, c, ldc); return; }
-    const long groups = ((m < I8A_MC ? m : I8A_MC) + 3) / 4;
-    int8_t *ap = malloc((size_t)(groups * (kq > 0 ? kq : 1) * 16));
-    if (!ap) { ck_scalar_i8_gemm(m, n, kq, a, lda, bp, colsum, panel0, panel1, c, ldc); return; }
-    for (long i0 = 0; i0 < m; i0 += I8A_MC) {
-        const long mc = m - i0 < I8A_MC ? m - i0 : I8A_MC;
-        for (long i = 0; i < mc; i++) {
-            const uint8_t *src = a + (i0 + i) * lda;
-            int8_t *dst = ap + (i / 4) * kq * 16 + (i % 4) * 4;
-            for (long q = 0; q < kq; q++)
-                for (int u = 0; u < 4; u++) dst[q * 16 + u] = (int8_t)(src[4 * q + u] ^ 0x80);
-        }
-        i8a_panels(mc, kq, ap, bp, n, panel0, panel1, c + i0 * ldc, ldc);
-    }
-    free(ap);
+    /* A GEMV (1-3 rows) streams the weights once: the 8-bit kernel reads half the bytes of the widened
+       one, and is exact whenever no activation is -128 (always, for the symmetric quantizer's [-127, 127]). */
+    if (m < 4 && i8_no_min(m, kq, a, lda)) { i8o_gemm(m, n, kq, a, lda, bp, panel0, panel1, c, ldc); return; }
+    i8w_gemm(m, n, kq, a, lda, bp, colsum, panel0, panel1, c, ldc);
 }
 #endif

@@ -91,6 +91,31 @@ final class BlockDotTests: XCTestCase {
         }
     }
 
+    /// The Q8_0 dot of the 256-bit vpdpbusd kernels (AVX-VNNI, and its EVEX twin on AVX-512 VNNI) gives
+    /// the AVX2 kernel's bits: the same i32 lanes (vpdpbusd sums the four products vpmaddubsw + vpmaddwd
+    /// sum) and the same float order. Weights include -128 (the sign trick's edge).
+    func testQ8_0VNNI256MatchesAVX2Bits() {
+        guard KernelISA.supported.contains(.avx2) else { return }
+        var rng = TestRNG(133)
+        for nb in [1, 2, 3, 37] {
+            let k = 32 * nb
+            var w = GGMLTestBlocks.weights(.q8_0, rows: 1, k: k, exact: false, rng: &rng)
+            for b in 0..<nb { w[b * 34 + 2] = 0x80; w[b * 34 + 33] = 0x80 }
+            let x = rng.floats(k).map { $0 * 3 }
+            var a = [UInt8](repeating: 0, count: GGMLType.q8_0.rowBytes(k)!)
+            x.withUnsafeBufferPointer { xp in a.withUnsafeMutableBytes { GGMLMatmul.quantizeActivations(for: .q8_0, xp.baseAddress!, k: k, into: $0.baseAddress!) } }
+            let avx2 = dot(.q8_0, .avx2, k: k, w, a)
+            var ran = 0
+            for evex in [false, true] {
+                let v = w.withUnsafeBytes { wp in a.withUnsafeBytes { ap in
+                    GGMLMatmul.dotQ8_0VNNI256(evex: evex, k: k, weights: wp.baseAddress!, activations: ap.baseAddress!)
+                } }
+                if let v { XCTAssertEqual(v.bitPattern, avx2.bitPattern, "evex=\(evex) nb=\(nb): \(v) vs \(avx2)"); ran += 1 }
+            }
+            if KernelISA.best == .avx512 { XCTAssertGreaterThan(ran, 0, "the EVEX twin should run on this CPU") }
+        }
+    }
+
     /// f32, f16 and bf16 weights: small integers make every level exact.
     func testFloatWeightTypesExact() throws {
         var rng = TestRNG(133)

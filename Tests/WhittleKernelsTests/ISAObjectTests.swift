@@ -56,7 +56,7 @@ final class ISAObjectTests: XCTestCase {
                 // The batched block tiles: ymm only (the AVX-512 level uses VNNI on ymm).
                 XCTAssertEqual(zmm, 0, "zmm in \(name)")
                 XCTAssertGreaterThan(ymm, 0, "the tile kernels should use ymm registers")
-            case "isa_avx2.c.o":
+            case "isa_avx2.c.o", "isa_avxvnni.c.o":
                 XCTAssertEqual(zmm, 0, "zmm in the AVX2 kernels")
                 XCTAssertGreaterThan(ymm, 0, "the AVX2 kernels should use ymm registers")
             default:

@@ -22,7 +22,7 @@ final class Int8GEMMTests: XCTestCase {
                 var got = [Int32](repeating: 7, count: m * n)
                 Int8GEMM.matmulI32(m: m, x: x, ldx: k, weights: packed, out: &got)
                 XCTAssertEqual(got, expected, "\(isa) m=\(m) n=\(n) k=\(k)")
-                // Without -128 in the activations the AVX2 kernel itself runs (it needs [-127, 127]).
+                // Without -128 the AVX2 GEMV takes its 8-bit path (it checks for -128 and widens otherwise).
                 let x127 = x.map { max($0, -127) }
                 var ref127 = expected, got127 = got
                 Reference.gemmI8(m: m, n: n, k: k, x: x127, w: w, out: &ref127)
@@ -30,6 +30,50 @@ final class Int8GEMMTests: XCTestCase {
                 XCTAssertEqual(got127, ref127, "\(isa) x in [-127, 127] m=\(m) n=\(n) k=\(k)")
             }
         }
+    }
+
+    /// The extremes everywhere (255 x -128 as the kernels see it: activation 127 or -128 against weight
+    /// -128 or 127), on sizes around every tile and block edge, 0 and 1 included: each ISA level and
+    /// the 256-bit vpdpbusd variants this CPU has give exactly the reference's integers.
+    func testExtremeValuesExactOnEveryPath() {
+        var rng = TestRNG(15)
+        let shapes = [(1, 1, 1), (1, 1, 0), (3, 5, 0), (1, 32, 4), (2, 31, 9), (3, 33, 1), (4, 8, 4), (5, 7, 13), (6, 16, 256),
+                      (7, 40, 257), (13, 64, 260), (97, 45, 515), (1, 65, 4100), (2, 3, 1030)]
+        let patterns: [(String, (Int) -> Int8, (Int) -> Int8)] = [
+            ("127 x -128", { _ in 127 }, { _ in -128 }),
+            ("-128 x -128", { _ in -128 }, { _ in -128 }),
+            ("-128 x 127", { _ in -128 }, { _ in 127 }),
+            ("alternating extremes", { $0 % 3 == 0 ? -128 : 127 }, { $0 % 2 == 0 ? -128 : 127 }),
+            ("random", { _ in Int8(truncatingIfNeeded: rng.next()) }, { _ in Int8(truncatingIfNeeded: rng.next()) }),
+        ]
+        for (m, n, k) in shapes {
+            for (name, xv, wv) in patterns {
+                let x = (0..<(m * k)).map(xv), w = (0..<(n * k)).map(wv)
+                let packed = PackedInt8Weights(values: w, n: n, k: k, scales: [Float](repeating: 1, count: n), zeros: nil)
+                var expected = [Int32](repeating: 0, count: m * n)
+                Reference.gemmI8(m: m, n: n, k: k, x: x, w: w, out: &expected)
+                forEachISA { isa in
+                    var got = [Int32](repeating: 7, count: m * n)
+                    Int8GEMM.matmulI32(m: m, x: x, ldx: k, weights: packed, out: &got)
+                    XCTAssertEqual(got, expected, "\(isa) \(name) m=\(m) n=\(n) k=\(k)")
+                }
+                for evex in [false, true] {
+                    var got = [Int32](repeating: 7, count: m * n)
+                    if Int8GEMM.matmulI32VNNI256(evex: evex, m: m, x: x, ldx: k, weights: packed, out: &got) {
+                        XCTAssertEqual(got, expected, "vpdpbusd ymm evex=\(evex) \(name) m=\(m) n=\(n) k=\(k)")
+                    }
+                }
+            }
+        }
+    }
+
+    /// The vpdpbusd variants run on this machine when it has AVX-512 VNNI (the EVEX twin) or AVX-VNNI.
+    func testVNNI256VariantRunsWhereTheCPUHasIt() {
+        let w = PackedInt8Weights(values: [Int8](repeating: 3, count: 8), n: 2, k: 4, scales: [1, 1], zeros: nil)
+        var out = [Int32](repeating: 0, count: 2)
+        let ran = Int8GEMM.matmulI32VNNI256(evex: true, m: 1, x: [1, 2, 3, -128], ldx: 4, weights: w, out: &out)
+        XCTAssertEqual(ran, KernelISA.best == .avx512, "the EVEX twin runs exactly when the AVX-512 level does")
+        if ran { XCTAssertEqual(out, [-366, -366]) }
     }
 
     func testThreadedLargeProductExact() {

@@ -132,6 +132,47 @@ final class ConvPoolTests: XCTestCase {
         }
     }
 
+    /// forward packs the GEMM's panels straight from the padded image; it must give the bits of
+    /// im2col + GEMM.sgemm (same k blocks, same micro-kernel): strides 1-2, padding, more than one
+    /// k block (patch > 256), more than one column block (> 384 positions), output channels that are
+    /// not a multiple of the tile, with and without bias, 1 and 2 threads, at every ISA level.
+    func testConvForwardEqualsIm2colGEMMBits() {
+        var rng = TestRNG(45)
+        let saved = KernelThreads.count
+        defer { KernelThreads.count = saved }
+        let cases: [(ConvGeometry, Int, Bool)] = [
+            (ConvGeometry(channels: 40, height: 23, width: 21, kernelH: 3, kernelW: 3, stride: 1, padding: 1), 13, true),
+            (ConvGeometry(channels: 3, height: 17, width: 30, kernelH: 5, kernelW: 3, stride: 2, padding: 2), 7, false),
+            (ConvGeometry(channels: 64, height: 9, width: 9, kernelH: 3, kernelW: 3, stride: 1, padding: 0), 64, true),
+            (ConvGeometry(channels: 1, height: 5, width: 3, kernelH: 1, kernelW: 1, stride: 1, padding: 0), 2, false),
+        ]
+        for threads in [1, 2] {
+            KernelThreads.count = threads
+            for (i, (g, cout, hasBias)) in cases.enumerated() {
+                let batch = 2, spatial = g.outH * g.outW
+                let x = rng.floats(batch * g.channels * g.height * g.width), w = rng.floats(cout * g.patchSize), bias = rng.floats(cout)
+                forEachISA { isa in
+                    var out = [Float](repeating: .nan, count: batch * cout * spatial)
+                    bias.withUnsafeBufferPointer { bp in
+                        Conv2D.forward(input: x, batch: batch, g, weight: w, outChannels: cout, bias: hasBias ? bp.baseAddress : nil, output: &out)
+                    }
+                    var expected = [Float](repeating: 0, count: batch * cout * spatial)
+                    var col = [Float](repeating: 0, count: g.patchSize * spatial)
+                    for b in 0..<batch {
+                        x.withUnsafeBufferPointer { xp in Conv2D.im2col(xp.baseAddress! + b * g.channels * g.height * g.width, g, into: &col) }
+                        expected.withUnsafeMutableBufferPointer { ep in
+                            let o = ep.baseAddress! + b * cout * spatial
+                            if hasBias { for c in 0..<cout { for s in 0..<spatial { o[c * spatial + s] = bias[c] } } }
+                            GEMM.sgemm(m: cout, n: spatial, k: g.patchSize, a: w, lda: g.patchSize, b: col, ldb: spatial,
+                                       c: o, ldc: spatial, beta: hasBias ? 1 : 0)
+                        }
+                    }
+                    XCTAssertEqual(out.map(\.bitPattern), expected.map(\.bitPattern), "case \(i) at \(isa), \(threads) threads")
+                }
+            }
+        }
+    }
+
     /// col2im is the adjoint of im2col: <im2col(x), c> == <x, col2im(c)>.
     func testCol2imIsAdjointOfIm2col() {
         var rng = TestRNG(42)

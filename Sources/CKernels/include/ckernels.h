@@ -66,13 +66,20 @@ void ck_axpy_rows(int isa, long rows, long length, const float *m, long ld, cons
 
 
 /// C[i][j] = sum_p (A[i][p] - 128) * B[p][j] as i32 (exact), for i < m and panel columns in [panel0, panel1).
-/// A: m rows of u8 = int8 activation + 128 (lda bytes apart), kq*4 bytes used per row; the AVX2 path
-/// needs activations in [-127, 127] (A != 0; callers route -128 to the scalar path).
+/// A: m rows of u8 = int8 activation + 128 (lda bytes apart), kq*4 bytes used per row; every level is
+/// exact on the whole range. At the AVX2 level a CPU with AVX-VNNI runs the vpdpbusd kernel.
 /// Bp: packed weights: panel t holds, for q < kq, 32 channels x 4 bytes (channel-major within the 128).
 /// colsum: per-channel sums of the weights, padded with zeros to a multiple of 32 channels.
 /// C: i32, ldc elements per row; only columns < n are written.
 void ck_i8_gemm(int isa, long m, long n, long kq, const uint8_t *a, long lda, const int8_t *bp,
                 const int32_t *colsum, long panel0, long panel1, int32_t *c, long ldc);
+
+/// The 256-bit vpdpbusd variants, for tests: variant 0 is the AVX-VNNI (VEX) code the AVX2 level runs on
+/// such CPUs, 1 the same code with the EVEX encoding (AVX-512 VNNI + VL). Returns 0, doing nothing, when
+/// the CPU lacks the variant's features. ck_dot_q8_0_vnni256 stores the Q8_0 dot product in *out.
+int ck_i8_gemm_vnni256(int variant, long m, long n, long kq, const uint8_t *a, long lda, const int8_t *bp,
+                       const int32_t *colsum, long panel0, long panel1, int32_t *c, long ldc);
+int ck_dot_q8_0_vnni256(int variant, long n, const void *w, const void *act, float *out);
 
 /// f32 -> Q8_0 / Q4_0 weight blocks (Swift's Quantize rules) for nb blocks of 32; stops at the first
 /// block holding a NaN or infinity and returns its index (the caller handles it), else nb.
@@ -83,5 +90,19 @@ long ck_quantize_q4_0(int isa, const float *x, uint8_t *out, long nb);
 /// row (c, ky, kx), column (oy, ox) holds img[c][oy*stride + ky - pad][ox*stride + kx - pad], 0 outside.
 void ck_im2col(const float *img, long channels, long height, long width, long kh, long kw, long stride, long pad,
                long oh, long ow, float *col);
+
+/// Copies one C x H x W image into a zero-padded C x (H + 2 pad) x (W + 2 pad) one.
+void ck_conv_pad(const float *img, long channels, long height, long width, long pad, float *dst);
+
+/// Floats of a convolution's weights packed for ck_conv_gemm (cout rows of patch = C*kh*kw values).
+long ck_conv_packed_weights_count(int isa, long cout, long patch);
+/// Packs the weights (cout x patch, row-major) into the f32 micro-kernel's A panels, per k block.
+void ck_conv_pack_weights(int isa, const float *w, long cout, long patch, float *ap);
+
+/// out[o][j] = sum_p W[o][p] * col[p][j] + beta * out[o][j] for output positions j in [j0, j1), where
+/// col is the im2col matrix of the padded image (C x hp x wp), read directly: no column buffer.
+/// ap from ck_conv_pack_weights at the same isa. Returns 0 (doing nothing) if scratch memory ran out.
+int ck_conv_gemm(int isa, const float *padded, long channels, long hp, long wp, long kh, long kw, long stride,
+                 long ow, const float *ap, long cout, long j0, long j1, float *out, long ldc, float beta);
 
 #endif

@@ -53,22 +53,72 @@ public enum Conv2D {
     }
 
     /// output (N x outChannels x outH x outW) = conv(input (N x C x H x W), weight (outChannels x C x kH x kW)) + bias.
+    /// The GEMM's B panels are packed straight from a zero-padded copy of each image (CKernels/conv.c),
+    /// so the im2col matrix is never written out; threads split each image's output positions.
     public static func forward(input: UnsafePointer<Float>, batch: Int, _ g: ConvGeometry,
                                weight: UnsafePointer<Float>, outChannels: Int, bias: UnsafePointer<Float>?,
                                output: UnsafeMutablePointer<Float>) {
         let spatial = g.outH * g.outW, inSize = g.channels * g.height * g.width
-        withScratch(g.patchSize * spatial) { col in
-            for b in 0..<batch {
-                let out = output + b * outChannels * spatial
-                im2col(input + b * inSize, g, into: col)
-                if let bias {
-                    for o in 0..<outChannels { for s in 0..<spatial { out[o * spatial + s] = bias[o] } }
+        let hp = g.height + 2 * g.padding, wp = g.width + 2 * g.padding
+        let isa = KernelISA.active.rawValue, nr = Int(ck_sgemm_nr(isa))
+        if batch == 0 || outChannels == 0 || spatial == 0 { return }
+        withScratch(ck_conv_packed_weights_count(isa, outChannels, g.patchSize)) { ap in
+            ck_conv_pack_weights(isa, weight, outChannels, g.patchSize, ap)
+            withScratch(g.channels * hp * wp) { padded in
+                for b in 0..<batch {
+                    let out = output + b * outChannels * spatial
+                    ck_conv_pad(input + b * inSize, g.channels, g.height, g.width, g.padding, padded)
+                    if let bias {
+                        for o in 0..<outChannels { (out + o * spatial).update(repeating: bias[o], count: spatial) }
+                    }
+                    let beta: Float = bias == nil ? 0 : 1
+                    let work = outChannels * spatial * g.patchSize
+                    let panels = (spatial + nr - 1) / nr
+                    let chunks = work < GEMM.parallelThreshold ? 1 : min(KernelThreads.count, panels)
+                    let done = ConvChunkFlags(chunks)
+                    KernelThreads.parallelFor(chunks) { t in
+                        let j0 = min(spatial, panels * t / chunks * nr), j1 = min(spatial, panels * (t + 1) / chunks * nr)
+                        if j0 < j1 {
+                            done.set(t, ck_conv_gemm(isa, padded, g.channels, hp, wp, g.kernelH, g.kernelW, g.stride, g.outW,
+                                                     ap, outChannels, j0, j1, out, spatial, beta) != 0)
+                        } else {
+                            done.set(t, true)
+                        }
+                    }
+                    // Out of scratch memory in C: the im2col + GEMM path, which allocates in Swift.
+                    if !done.all { forwardIm2col(image: input + b * inSize, g, weight: weight, outChannels: outChannels, bias: bias, output: out) }
                 }
-                GEMM.sgemm(m: outChannels, n: spatial, k: g.patchSize, a: weight, lda: g.patchSize,
-                           b: col, ldb: spatial, c: out, ldc: spatial, beta: bias == nil ? 0 : 1)
             }
         }
     }
+
+    /// One image by im2col + GEMM.sgemm (the fallback, and the plain statement of what forward computes).
+    static func forwardIm2col(image: UnsafePointer<Float>, _ g: ConvGeometry, weight: UnsafePointer<Float>, outChannels: Int,
+                              bias: UnsafePointer<Float>?, output out: UnsafeMutablePointer<Float>) {
+        let spatial = g.outH * g.outW
+        withScratch(g.patchSize * spatial) { col in
+            im2col(image, g, into: col)
+            if let bias {
+                for o in 0..<outChannels { (out + o * spatial).update(repeating: bias[o], count: spatial) }
+            }
+            GEMM.sgemm(m: outChannels, n: spatial, k: g.patchSize, a: weight, lda: g.patchSize,
+                       b: col, ldb: spatial, c: out, ldc: spatial, beta: bias == nil ? 0 : 1)
+        }
+    }
+}
+
+/// Per-chunk success flags written by the conv threads (each writes only its own slot).
+final class ConvChunkFlags: @unchecked Sendable {
+    private let flags: UnsafeMutablePointer<Bool>
+    private let count: Int
+    init(_ count: Int) {
+        self.count = count
+        flags = .allocate(capacity: max(count, 1))
+        flags.initialize(repeating: false, count: max(count, 1))
+    }
+    deinit { flags.deallocate() }
+    func set(_ i: Int, _ v: Bool) { flags[i] = v }
+    var all: Bool { (0..<count).allSatisfy { flags[$0] } }
 }
 
 /// Pooling kernels on NCHW tensors.

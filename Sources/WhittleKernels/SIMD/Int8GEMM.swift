@@ -56,21 +56,40 @@ public enum Int8GEMM {
     public static func matmulI32(m: Int, x: UnsafePointer<Int8>, ldx: Int, weights w: PackedInt8Weights,
                                  out: UnsafeMutablePointer<Int32>) {
         if m == 0 || w.n == 0 { return }
+        // Every level is exact on the whole int8 range (the AVX2 GEMM multiplies in 16 bits; its
+        // GEMV checks for -128, the one value its 8-bit path cannot take).
+        withOffsetRows(m: m, x: x, ldx: ldx, weights: w) { a, lda in
+            run(m: m, a: a, lda: lda, w: w, out: out, isa: KernelISA.active)
+        }
+    }
+
+    /// The 256-bit vpdpbusd kernel run directly (one thread), for tests: `evex` false is the AVX-VNNI
+    /// code the AVX2 level takes on such CPUs, true the same code in EVEX form (AVX-512 VNNI + VL).
+    /// Returns false, leaving `out` alone, when this CPU lacks that variant.
+    public static func matmulI32VNNI256(evex: Bool, m: Int, x: UnsafePointer<Int8>, ldx: Int, weights w: PackedInt8Weights,
+                                        out: UnsafeMutablePointer<Int32>) -> Bool {
+        if m == 0 || w.n == 0 { return true }
+        var ran = false
+        withOffsetRows(m: m, x: x, ldx: ldx, weights: w) { a, lda in
+            w.columnSums.withUnsafeBufferPointer { cs in
+                ran = ck_i8_gemm_vnni256(evex ? 1 : 0, m, w.n, w.kq, a, lda, UnsafePointer(w.packed.assumingMemoryBound(to: Int8.self)),
+                                         cs.baseAddress!, 0, w.panels, out, w.n) != 0
+            }
+        }
+        return ran
+    }
+
+    /// The activations as the kernels take them: u8 = i8 + 128 (the top bit flipped), rows padded to
+    /// kq * 4 bytes with 128, which stands for 0.
+    static func withOffsetRows(m: Int, x: UnsafePointer<Int8>, ldx: Int, weights w: PackedInt8Weights,
+                               _ body: (UnsafePointer<UInt8>, Int) -> Void) {
         let lda = w.kq * 4
         withBytes(m * lda) { a in
-            // u8 = i8 + 128 (the top bit flipped); padding is 128, which stands for 0.
             a.initialize(repeating: 128, count: m * lda)
-            var hasMinus128 = false
             for i in 0..<m {
-                for p in 0..<w.k {
-                    a[i * lda + p] = UInt8(bitPattern: x[i * ldx + p]) ^ 0x80
-                    hasMinus128 = hasMinus128 || x[i * ldx + p] == -128
-                }
+                for p in 0..<w.k { a[i * lda + p] = UInt8(bitPattern: x[i * ldx + p]) ^ 0x80 }
             }
-            // The AVX2 kernel signs the activations onto the weights, which needs them in [-127, 127].
-            var isa = KernelISA.active
-            if isa == .avx2 && hasMinus128 { isa = .scalar }
-            run(m: m, a: a, lda: lda, w: w, out: out, isa: isa)
+            body(a, lda)
         }
     }
 
@@ -149,7 +168,10 @@ public enum Int8GEMM {
     static func run(m: Int, a: UnsafePointer<UInt8>, lda: Int, w: PackedInt8Weights, out: UnsafeMutablePointer<Int32>,
                     isa: KernelISA, finish: ((Int, Int) -> Void)? = nil) {
         let work = m * w.n * w.kq * 4
-        let tasks = work < 1 << 20 ? 1 : min(w.panels, KernelThreads.count * 4)
+        // One task per thread would leave a thread idle at the end; four each balance the load. A single
+        // thread takes one task: each call packs its rows of A again.
+        let threads = KernelThreads.count
+        let tasks = work < 1 << 20 || threads == 1 ? 1 : min(w.panels, threads * 4)
         let panelBase = UnsafePointer(w.packed.assumingMemoryBound(to: Int8.self))
         w.columnSums.withUnsafeBufferPointer { cs in
             let cs = cs.baseAddress!
@@ -170,5 +192,5 @@ public enum Int8GEMM {
     }
 }
 
-/// True when the kernels run the AVX-512 VNNI (`vpdpbusd`) paths at the active ISA level.
-public var hasVNNI: Bool { KernelISA.active == .avx512 }
+/// True when the int8 kernels run `vpdpbusd` at the active ISA level: AVX-512 VNNI, or AVX-VNNI at the AVX2 level.
+public var hasVNNI: Bool { KernelISA.active == .avx512 || (KernelISA.active == .avx2 && KernelISA.features.avxvnni) }

@@ -57,6 +57,22 @@ final class ThreadPoolTests: XCTestCase {
         }
     }
 
+    /// The caller returns only after every chunk finished, however slow the chunks a worker took.
+    func testReturnsAfterSlowChunks() {
+        KernelThreads.count = 3
+        for round in 0..<20 {
+            var done = [Bool](repeating: false, count: 6)
+            done.withUnsafeMutableBufferPointer { d in
+                let p = d.baseAddress.unsafelyUnwrapped
+                KernelThreads.parallelFor(6) { i in
+                    if (i + round) % 3 == 0 { usleep(2000) }
+                    p[i] = true
+                }
+            }
+            XCTAssertEqual(done, [Bool](repeating: true, count: 6), "round \(round)")
+        }
+    }
+
     func testNestedCallsRunInline() {
         KernelThreads.count = 3
         let outer = 12, inner = 9
@@ -76,7 +92,7 @@ final class ThreadPoolTests: XCTestCase {
 
     func testConcurrentCallersDoNotMix() {
         KernelThreads.count = 2
-        let callers = 4, rounds = 300, chunks = 33
+        let callers = 4, rounds = 2000, chunks = 33
         var results = [[Int]](repeating: [], count: callers)
         let lock = NSLock()
         let group = DispatchGroup()

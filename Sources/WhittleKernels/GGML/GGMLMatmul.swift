@@ -3,8 +3,10 @@ import CKernels
 /// Products of f32 activations with a weight matrix stored in any supported ggml type
 /// (f32, f16, bf16 or a block type): the one entry point transformer layers call.
 public enum GGMLMatmul {
-    /// Below this many multiply-adds a product runs on the calling thread.
-    static let parallelThreshold = 1 << 18
+    /// Below this many multiply-adds a product runs on the calling thread. Handing chunks to the
+    /// pool's spinning workers costs about a microsecond, so even a decode step's k/v projections
+    /// (SmolLM2: 192 x 576, ~5 µs on one thread) are worth splitting.
+    static let parallelThreshold = 1 << 16
     /// Weight rows widened to f32 at a time when f16/bf16 batches go through the f32 GEMM.
     static let widenTile = 64
 

@@ -34,6 +34,9 @@
 /// between the parallel calls of a decode step (norms, RoPE, residuals: a few microseconds), short
 /// enough that an idle process stops burning CPU at once.
 #define CK_POOL_SPIN_NS 100000
+/// Pause instructions the caller polls for joined workers to finish before yielding its CPU
+/// (about 10-50 µs: a chunk's length; longer means a worker lost its CPU to another process).
+#define CK_POOL_WAIT_SPINS 1024
 /// Most workers the pool creates (threads beyond this + 1 are ignored).
 #define CK_POOL_MAX_WORKERS 255
 /// Workers get a main-thread-sized stack: kernels keep scratch buffers on the stack.
@@ -164,9 +167,10 @@ void ck_pool_run(int threads, ck_pool_body body, void *context, long chunks) {
     wake_sleepers();
     run_chunks(body, context, chunks);
     atomic_store(&pool_seq, s + 1);             // close: no worker joins from here on
+    // Joined workers finish at most one chunk each: poll, then yield in case one was preempted.
     for (int spins = 0; atomic_load(&pool_active) != 0; spins++) {
-        if (spins < 4096) CK_PAUSE();
-        else sched_yield();                     // a joined worker was preempted
+        if (spins < CK_POOL_WAIT_SPINS) CK_PAUSE();
+        else sched_yield();
     }
     atomic_store(&pool_busy, 0);
 }

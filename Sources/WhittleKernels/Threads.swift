@@ -1,5 +1,5 @@
+import CKernels
 import Foundation
-import Dispatch
 
 /// The kernels' thread count, set from Lua by `whittle.threads(n)`.
 public enum KernelThreads {
@@ -12,17 +12,28 @@ public enum KernelThreads {
         set { lock.lock(); current = max(1, newValue); lock.unlock() }
     }
 
-    /// Runs `body(chunk)` for chunk in 0..<chunks on up to `count` threads.
+    /// Runs `body(chunk)` for chunk in 0..<chunks on up to `count` threads: the caller and the
+    /// persistent workers of ck_pool (Sources/CKernels/pool.c), which take chunks one at a time.
+    /// A call from inside a body, or made while another thread's call runs, runs inline.
     /// The one audited place where kernels hand unsafe pointers to other threads.
     public static func parallelFor(_ chunks: Int, _ body: (Int) -> Void) {
         if chunks <= 0 { return }
-        if chunks == 1 || count == 1 {
+        let threads = count
+        if chunks == 1 || threads == 1 {
             for i in 0..<chunks { body(i) }
             return
         }
         withoutActuallyEscaping(body) { body in
-            nonisolated(unsafe) let work = body
-            DispatchQueue.concurrentPerform(iterations: chunks) { work($0) }
+            var work = body
+            withUnsafeMutablePointer(to: &work) { context in
+                ck_pool_run(Int32(clamping: threads), { context, chunk in
+                    // context is the `work` closure above, alive until ck_pool_run returns.
+                    context.unsafelyUnwrapped.assumingMemoryBound(to: ((Int) -> Void).self).pointee(chunk)
+                }, context, chunks)
+            }
         }
     }
+
+    /// Worker threads the pool holds now (count - 1 after a parallel call; -1 while a call runs).
+    public static var poolWorkers: Int { Int(ck_pool_workers()) }
 }

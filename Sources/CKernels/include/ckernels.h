@@ -6,6 +6,7 @@
 #ifndef WHITTLE_CKERNELS_H
 #define WHITTLE_CKERNELS_H
 #include <stdint.h>
+#include "ck_pool.h"
 
 /// Kernel ISA levels (the values Swift's KernelISA uses).
 enum { CK_ISA_SCALAR = 0, CK_ISA_AVX2 = 1, CK_ISA_AVX512 = 2 };

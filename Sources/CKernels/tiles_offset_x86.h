@@ -28,6 +28,13 @@
 #define OT_COLS 4
 #endif
 
+#ifndef OT_PREFETCH_BYTES
+#define OT_PREFETCH_BYTES 6144
+#endif
+#ifndef OT_PREFETCH_MAX_PANEL
+#define OT_PREFETCH_MAX_PANEL 32768
+#endif
+
 /* Element offset of V[j]'s 4 codes: low nibbles of the block's 4-byte group k are elements 4k..,
    high nibbles elements 16 + 4k.. */
 static const int ot_off[8] = { 0, 16, 4, 20, 8, 24, 12, 28 };
@@ -44,6 +51,24 @@ static inline uint16_t ot_load16(const uint8_t *p) { uint16_t v; memcpy(&v, p, 2
 static inline __m256i ot_spread4(__m256i x) {
     const __m256i nib = _mm256_and_si256(x, _mm256_set1_epi32(0xF));
     return _mm256_and_si256(_mm256_mullo_epi32(nib, _mm256_set1_epi32(0x02040810)), _mm256_set1_epi32(0x10101010));
+}
+
+/* Rows are short streams (a few cache lines each when k is a few hundred), too short for the
+   hardware prefetcher to pick up when eight are read side by side (the row-by-row GEMV read them as
+   one sequential stream). So while block b of a panel is read, the matching share of the panel
+   `ahead` bytes on (whole panels, about OT_PREFETCH_BYTES; contiguous when the rows are) is
+   prefetched. Measured on Zen 4, 4096-row GEMVs: k = 576 as fast as row by row (3x slower without
+   this), k = 1536 and 4096 25-30% faster; k = 11008 is left to the hardware (slower with this). */
+static inline long ot_prefetch_distance(long rowBytes) {
+    const long panel = OT_ROWS * rowBytes;
+    if (panel > OT_PREFETCH_MAX_PANEL) return 0;  /* long rows: the hardware prefetcher does better alone */
+    return panel * (OT_PREFETCH_BYTES / panel > 1 ? OT_PREFETCH_BYTES / panel : 1);
+}
+
+static inline __attribute__((always_inline)) void ot_prefetch(const uint8_t *const p[OT_ROWS], long b, long bsz, long ahead) {
+    if (!ahead) return;
+    const uint8_t *q = p[0] + ahead + b * OT_ROWS * bsz;
+    for (long o = 0; o < OT_ROWS * bsz; o += 64) _mm_prefetch((const char *)(q + o), _MM_HINT_T0);
 }
 
 /* Block at byte offset boff of the 8 rows p[0..7]: codes into V, scales returned. */
@@ -132,13 +157,14 @@ static inline __attribute__((always_inline)) void ot_panel_tile(const int q5, co
 }
 
 /* The 8 rows p[] unpacked block by block in registers against `cols` activation rows. */
-static inline __attribute__((always_inline)) void ot_direct_tile(const int q5, const int cols, const uint8_t *const p[OT_ROWS], long nb,
+static inline __attribute__((always_inline)) void ot_direct_tile(const int q5, const int cols, const uint8_t *const p[OT_ROWS], long ahead, long nb,
                                                               const blk_q8_off *a, float *y, long ldy, int rows) {
     const long bsz = q5 ? (long)sizeof(blk_q5_0) : (long)sizeof(blk_q4_0);
     __m256 acc[OT_COLS];
     for (int c = 0; c < cols; c++) acc[c] = _mm256_setzero_ps();
     for (long b = 0; b < nb; b++) {
         __m256i V[8];
+        ot_prefetch(p, b, bsz, ahead);
         const __m256 dw = ot_unpack(q5, p, b * bsz, V);
         for (int c = 0; c < cols; c++) acc[c] = ot_step(q5, V, dw, a + c * nb + b, acc[c]);
     }
@@ -172,21 +198,22 @@ static void ot_panel_run(const int q5, const ot_panel_blk *P, long nb, const blk
     }
 }
 
-static void ot_direct_run(const int q5, const uint8_t *const p[OT_ROWS], long nb, const blk_q8_off *a, long m, float *y, long ldy, int rows) {
+static void ot_direct_run(const int q5, const uint8_t *const p[OT_ROWS], long ahead, long nb, const blk_q8_off *a, long m, float *y, long ldy, int rows) {
     for (long i = 0; i < m; i += OT_COLS) {
         const int cols = (int)(m - i < OT_COLS ? m - i : OT_COLS);
         const blk_q8_off *ai = a + i * nb;
         float *yi = y + i * ldy;
-#define OT_DIRECT(C) (q5 ? ot_direct_tile(1, (C), p, nb, ai, yi, ldy, rows) : ot_direct_tile(0, (C), p, nb, ai, yi, ldy, rows))
+#define OT_DIRECT(C) (q5 ? ot_direct_tile(1, (C), p, ahead, nb, ai, yi, ldy, rows) : ot_direct_tile(0, (C), p, ahead, nb, ai, yi, ldy, rows))
         OT_SWITCH_COLS(OT_DIRECT)
 #undef OT_DIRECT
     }
 }
 
-static void ot_pack(const int q5, const uint8_t *const p[OT_ROWS], long nb, ot_panel_blk *P) {
+static void ot_pack(const int q5, const uint8_t *const p[OT_ROWS], long ahead, long nb, ot_panel_blk *P) {
     const long bsz = q5 ? (long)sizeof(blk_q5_0) : (long)sizeof(blk_q4_0);
     for (long b = 0; b < nb; b++) {
         __m256i V[8];
+        ot_prefetch(p, b, bsz, ahead);
         const __m256 dw = q5 ? ot_unpack(1, p, b * bsz, V) : ot_unpack(0, p, b * bsz, V);
         for (int j = 0; j < 8; j++) _mm256_store_si256(&P[b].v[j], V[j]);
         _mm256_store_ps((float *)&P[b].d, dw);
@@ -208,14 +235,15 @@ int TFN(offset_gemm)(int type, long n, const void *w, long rowBytes, long r0, lo
     /* A batch of at least a tile unpacks each panel once; fewer rows unpack as they go. */
     ot_panel_blk *P = m >= OT_COLS ? aligned_alloc(32, sizeof(ot_panel_blk) * (size_t)nb) : NULL;
     const uint8_t *wb = w;
+    const long ahead = ot_prefetch_distance(rowBytes);
     for (long r = r0; r < r1; r += OT_ROWS) {
         const int rows = (int)(r1 - r < OT_ROWS ? r1 - r : OT_ROWS);
         const uint8_t *p[OT_ROWS];
         for (int i = 0; i < OT_ROWS; i++) p[i] = wb + (r + (i < rows ? i : rows - 1)) * rowBytes;  /* a short panel repeats its last row */
         if (P) {
-            ot_pack(q5, p, nb, P);
+            ot_pack(q5, p, ahead, nb, P);
             ot_panel_run(q5, P, nb, a, m, y + r, ldy, rows);
-        } else ot_direct_run(q5, p, nb, a, m, y + r, ldy, rows);
+        } else ot_direct_run(q5, p, ahead, nb, a, m, y + r, ldy, rows);
     }
     free(P);
     return 1;

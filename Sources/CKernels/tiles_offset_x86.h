@@ -22,10 +22,12 @@
 #include "tiles_offset.h"
 
 #define OT_ROWS 8
+#ifndef OT_COLS
 #if TILE_VNNI
 #define OT_COLS 8
 #else
 #define OT_COLS 4
+#endif
 #endif
 
 #ifndef OT_PREFETCH_BYTES
@@ -58,7 +60,8 @@ static inline __m256i ot_spread4(__m256i x) {
    one sequential stream). So while block b of a panel is read, the matching share of the panel
    `ahead` bytes on (whole panels, about OT_PREFETCH_BYTES; contiguous when the rows are) is
    prefetched. Measured on Zen 4, 4096-row GEMVs: k = 576 as fast as row by row (3x slower without
-   this), k = 1536 and 4096 25-30% faster; k = 11008 is left to the hardware (slower with this). */
+   this), k = 1536 and 4096 25-30% faster; k = 11008 is left to the hardware (slower with this),
+   and stays 15-25% slower than row by row from memory. */
 static inline long ot_prefetch_distance(long rowBytes) {
     const long panel = OT_ROWS * rowBytes;
     if (panel > OT_PREFETCH_MAX_PANEL) return 0;  /* long rows: the hardware prefetcher does better alone */
@@ -239,7 +242,14 @@ int TFN(offset_gemm)(int type, long n, const void *w, long rowBytes, long r0, lo
     for (long r = r0; r < r1; r += OT_ROWS) {
         const int rows = (int)(r1 - r < OT_ROWS ? r1 - r : OT_ROWS);
         const uint8_t *p[OT_ROWS];
-        for (int i = 0; i < OT_ROWS; i++) p[i] = wb + (r + (i < rows ? i : rows - 1)) * rowBytes;  /* a short panel repeats its last row */
+        /* A short panel repeats its last row. The empty asm keeps clang from computing the eight
+           pointers in zmm registers: the tile objects stay ymm-only (ISAObjectTests). */
+        const uint8_t *q = wb + r * rowBytes;
+        for (int i = 0; i < OT_ROWS; i++) {
+            p[i] = q;
+            if (i + 1 < rows) q += rowBytes;
+            __asm__("" : "+r"(q));
+        }
         if (P) {
             ot_pack(q5, p, ahead, nb, P);
             ot_panel_run(q5, P, nb, a, m, y + r, ldy, rows);

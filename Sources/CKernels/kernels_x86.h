@@ -673,77 +673,23 @@ void FN(widen)(int bf16, const uint16_t *src, float *dst, long n) {
 }
 
 /* ---------------- GEMV with prepared activations (ck_block_gemm) ----------------
-   Q4_0 and Q5_0 codes are unsigned (a nibble, plus a fifth bit for Q5_0) minus an offset (8, 16).
-   With each activation block's f32 scale d_y and c = d_y * (-offset * sum(y)) prepared once per call,
-   x.y = d_x d_y sum(u * y) + d_x c: the u8 x s8 product needs no sign flips (u <= 31, so vpmaddubsw
-   pairs stay far below 2^15) and the offset costs one scalar FMA per block. Every weight row
-   reuses the prepared blocks. */
-
-static inline __m256i nibbles_low_high(const uint8_t *qs) {
-    /* both 128-bit halves hold the 16 bytes; the high half is shifted down by 4 */
-    const __m256i raw = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)qs));
-    return _mm256_and_si256(_mm256_srlv_epi64(raw, _mm256_setr_epi64x(0, 0, 4, 4)), _mm256_set1_epi8(0x0F));
-}
-
-static inline __m256i u_q4_0(const blk_q4_0 *x) { return nibbles_low_high(x->qs); }
-
-static inline __m256i u_q5_0(const blk_q5_0 *x) {
-    return _mm256_or_si256(nibbles_low_high(x->qs), _mm256_and_si256(bytes_from_bits_32(x->qh), _mm256_set1_epi8(0x10)));
-}
-
-#define DOT_PREPARED(NAME, WT, UNSIGNED)                                                                    \
-static float NAME(long nb, const WT *x, const blk_q8_0 *y, const float *prep) {                            \
-    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();                                         \
-    __m128 c0 = _mm_setzero_ps(), c1 = _mm_setzero_ps();                                                   \
-    long ib = 0;                                                                                           \
-    for (; ib + 2 <= nb; ib += 2) {                                                                        \
-        const __m256 q0 = _mm256_cvtepi32_ps(dot_us8(UNSIGNED(x + ib), _mm256_loadu_si256((const __m256i *)y[ib].qs)));         \
-        const __m256 q1 = _mm256_cvtepi32_ps(dot_us8(UNSIGNED(x + ib + 1), _mm256_loadu_si256((const __m256i *)y[ib + 1].qs))); \
-        const __m128 d0 = _mm_cvtph_ps(_mm_cvtsi32_si128((int)x[ib].d));                                  \
-        const __m128 d1 = _mm_cvtph_ps(_mm_cvtsi32_si128((int)x[ib + 1].d));                              \
-        acc0 = _mm256_fmadd_ps(_mm256_broadcastss_ps(_mm_mul_ss(d0, _mm_load_ss(prep + 2 * ib))), q0, acc0); \
-        acc1 = _mm256_fmadd_ps(_mm256_broadcastss_ps(_mm_mul_ss(d1, _mm_load_ss(prep + 2 * ib + 2))), q1, acc1); \
-        c0 = _mm_fmadd_ss(d0, _mm_load_ss(prep + 2 * ib + 1), c0);                                        \
-        c1 = _mm_fmadd_ss(d1, _mm_load_ss(prep + 2 * ib + 3), c1);                                        \
-    }                                                                                                      \
-    if (ib < nb) {                                                                                         \
-        const __m256 q0 = _mm256_cvtepi32_ps(dot_us8(UNSIGNED(x + ib), _mm256_loadu_si256((const __m256i *)y[ib].qs))); \
-        const __m128 d0 = _mm_cvtph_ps(_mm_cvtsi32_si128((int)x[ib].d));                                  \
-        acc0 = _mm256_fmadd_ps(_mm256_broadcastss_ps(_mm_mul_ss(d0, _mm_load_ss(prep + 2 * ib))), q0, acc0); \
-        c0 = _mm_fmadd_ss(d0, _mm_load_ss(prep + 2 * ib + 1), c0);                                        \
-    }                                                                                                      \
-    return hsum_float_8(_mm256_add_ps(acc0, acc1)) + _mm_cvtss_f32(_mm_add_ss(c0, c1));                   \
-}
-
-DOT_PREPARED(dot_q4_0_prepared, blk_q4_0, u_q4_0)
-DOT_PREPARED(dot_q5_0_prepared, blk_q5_0, u_q5_0)
+   Q4_0 and Q5_0 rows go through the products over prepared activations (tiles_offset_x86.h, built
+   with the tiles), whose fixed per-block arithmetic makes a row computed here equal the same row
+   in a batch; this prepares the activations for one call. */
+#include "ckernels.h"  /* ck_offset_act_bytes, ck_offset_prepare */
+int FN(offset_gemm)(int type, long n, const void *w, long rowBytes, long r0, long r1,
+                    const void *prep, long m, float *y, long ldy);
 
 int FN(block_gemm_prepared)(int type, long n, const void *w, long rowBytes, long r0, long r1,
                             const void *act, long actBytes, long m, float *y, long ldy) {
-    if (type != T_Q4_0 && type != T_Q5_0) return 0;
-    const long nb = n / QK;
-    const int offset = type == T_Q4_0 ? 8 : 16;
-    float *prep = malloc(sizeof(float) * 2 * (size_t)(nb > 0 ? nb : 1) * (size_t)(m > 0 ? m : 1));
+    if ((type != T_Q4_0 && type != T_Q5_0) || n % QK != 0) return 0;
+    const long rowPrep = ck_offset_act_bytes(n);
+    void *prep = malloc((size_t)(rowPrep > 0 ? rowPrep : 1) * (size_t)(m > 0 ? m : 1));
     if (!prep) return 0;
-    for (long i = 0; i < m; i++) {
-        const blk_q8_0 *a = (const blk_q8_0 *)((const char *)act + i * actBytes);
-        for (long b = 0; b < nb; b++) {
-            int s = 0;
-            for (int j = 0; j < QK; j++) s += a[b].qs[j];
-            const float dy = half_to_float(a[b].d);
-            prep[(i * nb + b) * 2] = dy;
-            prep[(i * nb + b) * 2 + 1] = dy * (float)(-offset * s);
-        }
-    }
-    const char *wb = w, *ab = act;
-    for (long r = r0; r < r1; r++)
-        for (long i = 0; i < m; i++) {
-            const void *wr = wb + r * rowBytes, *ar = ab + i * actBytes;
-            y[i * ldy + r] = type == T_Q4_0 ? dot_q4_0_prepared(nb, wr, ar, prep + i * nb * 2)
-                                            : dot_q5_0_prepared(nb, wr, ar, prep + i * nb * 2);
-        }
+    ck_offset_prepare(type, n, act, actBytes, m, prep);
+    const int done = FN(offset_gemm)(type, n, w, rowBytes, r0, r1, prep, m, y, ldy);
     free(prep);
-    return 1;
+    return done;
 }
 
 ck_dot_fn FN(dot_fn)(int type) {

@@ -1,6 +1,6 @@
-// The batched Q8_0/Q4_0 tiles (tiles_x86.h) for the AVX-512 level: VNNI on ymm registers (Zen 4
-// splits zmm work in two anyway), 2 weight rows x 4 activation rows, two accumulator sets in 16 of
-// the 32 vector registers.
+// The batched Q8_0 tiles (tiles_x86.h) and the Q4_0/Q5_0 products (tiles_offset_x86.h) for the
+// AVX-512 level: VNNI on ymm registers (Zen 4 splits zmm work in two anyway). Q8_0 takes 2 weight
+// rows x 4 activation rows, two accumulator sets in 16 of the 32 vector registers.
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 #include "blocks.h"
@@ -12,5 +12,6 @@
 #define TC 4
 #define TILE_SINGLE ck_avx512_dot_fn
 #include "tiles_x86.h"
+#include "tiles_offset_x86.h"
 #pragma clang attribute pop
 #endif

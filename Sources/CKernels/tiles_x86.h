@@ -1,4 +1,4 @@
-// Batched Q8_0 / Q4_0 weight x Q8_0 activation products over tiles of TR weight rows x TC activation
+// Batched Q8_0 weight x Q8_0 activation products over tiles of TR weight rows x TC activation
 // rows: each weight block is unpacked once for TC activation rows and each activation block loaded
 // once for TR weight rows, where the single-row dot products (kernels_x86.h) redo both per pair.
 // Compiled twice, by tiles_avx2.c and tiles_avx512.c, after their target pragma.
@@ -26,14 +26,8 @@ static inline float t_hsum8(const __m256 x) {  /* kernels_x86.h's hsum_float_8, 
 
 static inline float t_half(uint16_t h) { return _mm_cvtss_f32(_mm_cvtph_ps(_mm_cvtsi32_si128((int)h))); }
 
-static inline __m256i t_nibbles(const uint8_t *q) {  /* 16 bytes -> 32 bytes in [0, 15], low nibbles first */
-    const __m128i tmp = _mm_loadu_si128((const __m128i *)q);
-    const __m256i bytes = _mm256_insertf128_si256(_mm256_castsi128_si256(tmp), _mm_srli_epi16(tmp, 4), 1);
-    return _mm256_and_si256(_mm256_set1_epi8(0xF), bytes);
-}
-
 /* Sum over groups of 4 of u8 x s8 products added to acc (exact while each pair sum fits in i16,
-   which holds for the operands used here on AVX2: |u| <= 128 with |s| <= 127, or u <= 15). */
+   which holds for the operands used here on AVX2: |u| <= 128 with |s| <= 127). */
 static inline __m256i t_dp(__m256i acc, __m256i u, __m256i s) {
 #if TILE_VNNI
     return _mm256_dpbusd_epi32(acc, u, s);
@@ -43,71 +37,57 @@ static inline __m256i t_dp(__m256i acc, __m256i u, __m256i s) {
 }
 
 /* Block b of a TR x TC tile added into acc. */
-static inline __attribute__((always_inline)) void t_step(const int q4, __m256 acc[TR][TC], long b, const uint8_t *w, long rowBytes,
+static inline __attribute__((always_inline)) void t_step(__m256 acc[TR][TC], long b, const uint8_t *w, long rowBytes,
                                                        const uint8_t *a, long actBytes) {
-    const long wb = q4 ? (long)sizeof(blk_q4_0) : (long)sizeof(blk_q8_0);
+    const long wb = (long)sizeof(blk_q8_0);
     __m256i wq[TR], wfix[TR];
     __m256 dw[TR];
     for (int r = 0; r < TR; r++) {
         const uint8_t *blk = w + r * rowBytes + b * wb;
         uint16_t d; memcpy(&d, blk, 2);
         dw[r] = _mm256_set1_ps(t_half(d));
-        if (q4) {
-            wq[r] = t_nibbles(blk + 2);  /* u8 in [0, 15]: the weight is wq - 8 */
-            wfix[r] = wq[r];
-        } else {
-            const __m256i q = _mm256_loadu_si256((const __m256i *)(blk + 2));
+        const __m256i q = _mm256_loadu_si256((const __m256i *)(blk + 2));
 #if TILE_VNNI
-            /* a·w = (a+128)·w - 128·Σw: activations become the unsigned operand, so a pair costs one vpdpbusd. */
-            wq[r] = q;
-            wfix[r] = _mm256_sub_epi32(_mm256_setzero_si256(), _mm256_dpbusd_epi32(_mm256_setzero_si256(), _mm256_set1_epi8((char)0x80), q));
+        /* a·w = (a+128)·w - 128·Σw: activations become the unsigned operand, so a pair costs one vpdpbusd. */
+        wq[r] = q;
+        wfix[r] = _mm256_sub_epi32(_mm256_setzero_si256(), _mm256_dpbusd_epi32(_mm256_setzero_si256(), _mm256_set1_epi8((char)0x80), q));
 #else
-            wq[r] = _mm256_sign_epi8(q, q);  /* |w| (u8); the sign moves to the activations */
-            wfix[r] = q;
+        wq[r] = _mm256_sign_epi8(q, q);  /* |w| (u8); the sign moves to the activations */
+        wfix[r] = q;
 #endif
-        }
     }
     for (int c = 0; c < TC; c++) {
         const uint8_t *ablk = a + c * actBytes + b * (long)sizeof(blk_q8_0);
         uint16_t d; memcpy(&d, ablk, 2);
         const __m256 da = _mm256_set1_ps(t_half(d));
         const __m256i aq = _mm256_loadu_si256((const __m256i *)(ablk + 2));
-        if (q4) {
-            /* (wq - 8)·a = wq·a - 8·Σa */
-            const __m256i fix = _mm256_sub_epi32(_mm256_setzero_si256(), t_dp(_mm256_setzero_si256(), _mm256_set1_epi8(8), aq));
-            for (int r = 0; r < TR; r++) {
-                const __m256 f = _mm256_cvtepi32_ps(t_dp(fix, wq[r], aq));
-                acc[r][c] = _mm256_fmadd_ps(_mm256_mul_ps(dw[r], da), f, acc[r][c]);
-            }
-        } else {
 #if TILE_VNNI
-            const __m256i au = _mm256_xor_si256(aq, _mm256_set1_epi8((char)0x80));
-            for (int r = 0; r < TR; r++) {
-                const __m256 f = _mm256_cvtepi32_ps(_mm256_dpbusd_epi32(wfix[r], au, wq[r]));
-                acc[r][c] = _mm256_fmadd_ps(_mm256_mul_ps(dw[r], da), f, acc[r][c]);
-            }
-#else
-            for (int r = 0; r < TR; r++) {
-                const __m256 f = _mm256_cvtepi32_ps(t_dp(_mm256_setzero_si256(), wq[r], _mm256_sign_epi8(aq, wfix[r])));
-                acc[r][c] = _mm256_fmadd_ps(_mm256_mul_ps(dw[r], da), f, acc[r][c]);
-            }
-#endif
+        const __m256i au = _mm256_xor_si256(aq, _mm256_set1_epi8((char)0x80));
+        for (int r = 0; r < TR; r++) {
+            const __m256 f = _mm256_cvtepi32_ps(_mm256_dpbusd_epi32(wfix[r], au, wq[r]));
+            acc[r][c] = _mm256_fmadd_ps(_mm256_mul_ps(dw[r], da), f, acc[r][c]);
         }
+#else
+        for (int r = 0; r < TR; r++) {
+            const __m256 f = _mm256_cvtepi32_ps(t_dp(_mm256_setzero_si256(), wq[r], _mm256_sign_epi8(aq, wfix[r])));
+            acc[r][c] = _mm256_fmadd_ps(_mm256_mul_ps(dw[r], da), f, acc[r][c]);
+        }
+#endif
     }
 }
 
 /* One TR x TC tile over all nb blocks, written to y[c*ldy + r]: even blocks into acc0, odd into
    acc1, as the single-row kernels do. */
-static inline __attribute__((always_inline)) void t_tile(const int q4, long nb, const uint8_t *w, long rowBytes,
+static inline __attribute__((always_inline)) void t_tile(long nb, const uint8_t *w, long rowBytes,
                                                        const uint8_t *a, long actBytes, float *y, long ldy) {
     __m256 acc0[TR][TC], acc1[TR][TC];
     for (int r = 0; r < TR; r++) for (int c = 0; c < TC; c++) acc0[r][c] = acc1[r][c] = _mm256_setzero_ps();
     long b = 0;
     for (; b + 2 <= nb; b += 2) {
-        t_step(q4, acc0, b, w, rowBytes, a, actBytes);
-        t_step(q4, acc1, b + 1, w, rowBytes, a, actBytes);
+        t_step(acc0, b, w, rowBytes, a, actBytes);
+        t_step(acc1, b + 1, w, rowBytes, a, actBytes);
     }
-    if (b < nb) t_step(q4, acc0, b, w, rowBytes, a, actBytes);
+    if (b < nb) t_step(acc0, b, w, rowBytes, a, actBytes);
     for (int r = 0; r < TR; r++)
         for (int c = 0; c < TC; c++) y[c * ldy + r] = t_hsum8(_mm256_add_ps(acc0[r][c], acc1[r][c]));
 }
@@ -116,8 +96,7 @@ static inline __attribute__((always_inline)) void t_tile(const int q4, long nb, 
    kernel. Activation rows go in chunks that stay in L1/L2 while every weight row of the range passes. */
 int TFN(block_gemm_tiles)(int type, long n, const void *w, long rowBytes, long r0, long r1,
                           const void *act, long actBytes, long m, float *y, long ldy) {
-    if ((type != T_Q8_0 && type != T_Q4_0) || m < TC || n % QK != 0) return 0;
-    const int q4 = type == T_Q4_0;
+    if (type != T_Q8_0 || m < TC || n % QK != 0) return 0;
     const long nb = n / QK;
     ck_dot_fn single = TILE_SINGLE(type);
     const uint8_t *wb = w, *ab = act;
@@ -128,10 +107,7 @@ int TFN(block_gemm_tiles)(int type, long n, const void *w, long rowBytes, long r
         const long i1 = i0 + chunk < mfull ? i0 + chunk : mfull;
         long r = r0;
         for (; r + TR <= r1; r += TR)
-            for (long i = i0; i < i1; i += TC) {
-                if (q4) t_tile(1, nb, wb + r * rowBytes, rowBytes, ab + i * actBytes, actBytes, y + i * ldy + r, ldy);
-                else t_tile(0, nb, wb + r * rowBytes, rowBytes, ab + i * actBytes, actBytes, y + i * ldy + r, ldy);
-            }
+            for (long i = i0; i < i1; i += TC) t_tile(nb, wb + r * rowBytes, rowBytes, ab + i * actBytes, actBytes, y + i * ldy + r, ldy);
         for (; r < r1; r++)
             for (long i = i0; i < i1; i++) y[i * ldy + r] = single(n, wb + r * rowBytes, ab + i * actBytes);
     }

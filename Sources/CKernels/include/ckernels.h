@@ -40,10 +40,26 @@ float ck_vec_dot(int isa, int type, long n, const void *w, const void *act);
 void ck_block_gemm(int isa, int type, long n, const void *w, long rowBytes, long r0, long r1,
                    const void *act, long actBytes, long m, float *y, long ldy);
 
-/// As ck_block_gemm (same arguments, same results bit for bit), but Q8_0 and Q4_0 weights with at
-/// least a tile of activation rows take tiles of 2 weight rows x 2-4 activation rows (tiles_*.c).
+/// As ck_block_gemm (same arguments, same results bit for bit), but Q8_0 weights with at least a
+/// tile of activation rows take tiles of 2 weight rows x 2-4 activation rows (tiles_*.c).
 void ck_block_gemm_batched(int isa, int type, long n, const void *w, long rowBytes, long r0, long r1,
                            const void *act, long actBytes, long m, float *y, long ldy);
+
+/// 1 when ck_offset_gemm handles `type` at `isa` (Q4_0 and Q5_0 at the AVX2 and AVX-512 levels).
+int ck_offset_supported(int isa, int type);
+
+/// Bytes per activation row of n elements prepared by ck_offset_prepare (40 per block of 32).
+long ck_offset_act_bytes(long n);
+
+/// m rows of Q8_0 activations (actBytes apart) prepared for Q4_0/Q5_0 weights (`type`): each
+/// block's f32 scale, -offset * sum of its codes, and the codes; rows ck_offset_act_bytes(n) apart.
+void ck_offset_prepare(int type, long n, const void *act, long actBytes, long m, void *prep);
+
+/// Q4_0/Q5_0 weight rows [r0, r1) against m prepared activation rows: y[i*ldy + r], the same bits
+/// as ck_block_gemm at that level for any m and any row range (tiles_offset_x86.h). Returns 0, and
+/// writes nothing, when !ck_offset_supported(isa, type).
+int ck_offset_gemm(int isa, int type, long n, const void *w, long rowBytes, long r0, long r1,
+                   const void *prep, long m, float *y, long ldy);
 
 /// Widens n f16 (or bf16 when bf16 != 0) values to f32.
 void ck_widen(int isa, int bf16, const uint16_t *src, float *dst, long n);

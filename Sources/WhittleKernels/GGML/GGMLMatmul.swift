@@ -92,13 +92,26 @@ public enum GGMLMatmul {
     }
 
     /// Rows of block dot products split over threads; each task covers all m activation rows
-    /// for its weight rows. Batches of Q8_0 take tiles of 2 weight rows x 2-4 activation rows
-    /// (ck_block_gemm_batched, bit-identical to the row-by-row products), so task edges are even.
-    /// A single row (generation) stays row by row: tiles of 4 weight rows x 1 measured slower once the
-    /// weights stream from memory rather than cache.
+    /// for its weight rows. Q4_0 and Q5_0 prepare the activations once and take panels of 8 weight
+    /// rows (ck_offset_gemm), so their task edges are multiples of 8. Batches of Q8_0 take tiles of
+    /// 2 weight rows x 2-4 activation rows (ck_block_gemm_batched), so task edges are even. Either
+    /// way a batch row is bit-identical to the same row computed alone. A single Q8_0 row
+    /// (generation) stays row by row: tiles of 4 weight rows x 1 measured slower once the weights
+    /// stream from memory rather than cache.
     static func blockRows(_ type: GGMLType, isa: KernelISA, m: Int, n: Int, k: Int, weights: UnsafeRawPointer, rowBytes: Int,
                           act: UnsafeRawPointer, actBytes: Int, y: UnsafeMutablePointer<Float>) {
         let tasks = m * n * k < parallelThreshold ? 1 : min(n, KernelThreads.count * (m == 1 ? rowTasksPerThread : batchTasksPerThread))
+        if ck_offset_supported(isa.rawValue, Int32(type.rawValue)) != 0 {
+            let prepBytes = ck_offset_act_bytes(k)
+            let prep = UnsafeMutableRawPointer.allocate(byteCount: max(m * prepBytes, 1), alignment: 64)
+            defer { prep.deallocate() }
+            ck_offset_prepare(Int32(type.rawValue), k, act, actBytes, m, prep)
+            func panelEdge(_ t: Int) -> Int { t == tasks ? n : (n * t / tasks) & ~7 }
+            KernelThreads.parallelFor(tasks) { t in
+                _ = ck_offset_gemm(isa.rawValue, Int32(type.rawValue), k, weights, rowBytes, panelEdge(t), panelEdge(t + 1), prep, m, y, n)
+            }
+            return
+        }
         func edge(_ t: Int) -> Int { t == tasks ? n : (n * t / tasks) & ~1 }
         KernelThreads.parallelFor(tasks) { t in
             ck_block_gemm_batched(isa.rawValue, Int32(type.rawValue), k, weights, rowBytes, edge(t), edge(t + 1), act, actBytes, m, y, n)

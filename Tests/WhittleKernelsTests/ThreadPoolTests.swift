@@ -93,7 +93,9 @@ final class ThreadPoolTests: XCTestCase {
     func testConcurrentCallersDoNotMix() {
         KernelThreads.count = 2
         let callers = 4, rounds = 2000, chunks = 33
-        var results = [[Int]](repeating: [], count: callers)
+        // Each caller stores its sums under the lock; the box only makes that visible to the compiler.
+        final class Results: @unchecked Sendable { var rows: [[Int]]; init(_ n: Int) { rows = Array(repeating: [], count: n) } }
+        let results = Results(callers)
         let lock = NSLock()
         let group = DispatchGroup()
         for c in 0..<callers {
@@ -104,7 +106,7 @@ final class ThreadPoolTests: XCTestCase {
                     let p = s.baseAddress.unsafelyUnwrapped
                     for r in 0..<rounds { KernelThreads.parallelFor(chunks) { i in p[i] += c * 1000 + r } }
                 }
-                lock.lock(); results[c] = sums; lock.unlock()
+                lock.lock(); results.rows[c] = sums; lock.unlock()
                 group.leave()
             }
             thread.start()
@@ -112,7 +114,7 @@ final class ThreadPoolTests: XCTestCase {
         XCTAssertEqual(group.wait(timeout: .now() + 60), .success, "concurrent callers deadlocked")
         for c in 0..<callers {
             let expected = (0..<rounds).reduce(0) { $0 + c * 1000 + $1 }
-            XCTAssertEqual(results[c], [Int](repeating: expected, count: chunks), "caller \(c)")
+            XCTAssertEqual(results.rows[c], [Int](repeating: expected, count: chunks), "caller \(c)")
         }
     }
 

@@ -98,18 +98,22 @@ public enum DecoderCalibration {
             defer { for g in groups { g[0].projection.inputObserver = nil } }
             for x in states { _ = try model.runBlock(b, x) }
             for g in groups { g[0].projection.inputObserver = nil }
+            let gathered = Date()
             for (gi, g) in groups.enumerated() {
                 guard let v = stats[gi].value else { continue }
                 stats[gi].value = nil
                 try processGroup(g, v)
             }
+            let processed = Date()
             for i in states.indices { states[i] = try model.runBlock(b, states[i]) }
             ProcessMemory.releaseMappedPages(original)
             let now = Date(), seconds = now.timeIntervalSince(last)
+            let parts = String(format: "gather %.0f s, method %.0f s, forward %.0f s", gathered.timeIntervalSince(last),
+                               processed.timeIntervalSince(gathered), now.timeIntervalSince(processed))
             last = now
-            let rss = ProcessMemory.resident.map { String(format: ", RSS %.2f GB, peak %.2f GB", Double($0) / 1e9, Double(ProcessMemory.peakResident ?? 0) / 1e9) } ?? ""
-            log(String(format: "calibration: block %d/%d done in %.0f s (%.0f calibration tokens/s; %.0f s in all", b + 1, blocks, seconds,
-                       Double(windows.count * tokens) / max(seconds, 1e-9), now.timeIntervalSince(start)) + rss + ")")
+            let rss = ProcessMemory.resident.map { String(format: "; RSS %.2f GB, peak %.2f GB", Double($0) / 1e9, Double(ProcessMemory.peakResident ?? 0) / 1e9) } ?? ""
+            log(String(format: "calibration: block %d/%d done in %.0f s (%.0f calibration tokens/s; ", b + 1, blocks, seconds,
+                       Double(windows.count * tokens) / max(seconds, 1e-9)) + parts + String(format: "; %.0f s in all", now.timeIntervalSince(start)) + rss + ")")
         }
     }
 

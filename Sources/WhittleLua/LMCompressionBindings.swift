@@ -10,7 +10,7 @@ import WhittleTensor
 enum LMCompressionBindings {
     static let namespaces: [Namespace] = [
         Namespace("lm", doc: "Transformer language models and sentence encoders: load, logits, generate, perplexity, embed.", [
-            Binding("gptq", "whittle.lm.gptq(lm, text, {format=\"q4_0\", ctx=512, windows=32, seed=1, damp=0.01, act_order=false, block_size=128}) -> report",
+            Binding("gptq", "whittle.lm.gptq(lm, text, {format=\"q4_0\", ctx=512, windows=32, seed=1, damp=0.01, act_order=false, block_size=128, blocks=, max_memory=}) -> report",
                     "GPTQ (Frantar et al. 2022) of every attention and MLP projection into ggml blocks (\(QuantGrids.names.joined(separator: ", "))), calibrated block by block on windows of the text; the weights are replaced in place. The same as whittle.quantize.gptq(lm, text:windows(...), opts).") { c in
                 guard let host = c.host else { throw c.error("no host") }
                 let lm = try LMBindings.model(c)
@@ -22,6 +22,8 @@ enum LMCompressionBindings {
                 options["act_order"] = .bool(try o.bool("act_order", default: false))
                 options["block_size"] = .integer(try o.integer("block_size", default: 128, in: 32...4096))
                 options["data"] = .windows(try TokenWindows(windows: try calibrationWindows(c, lm, o), source: "text"))
+                if o.has("blocks") { options["blocks"] = .integer(try o.integer("blocks", in: 1...100_000)) }
+                if o.has("max_memory") { options["max_memory"] = .string(try o.string("max_memory")) }
                 try o.finish()
                 PassBindings.push(try host.passes.run("quantize.gptq", on: lm, options: options, context: host.passContext), c)
                 return 1

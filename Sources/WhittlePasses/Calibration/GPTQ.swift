@@ -30,8 +30,16 @@ public struct GPTQ {
     }
 
     /// Quantizes `w` (rows x cols, row-major; rows are output channels) onto `grid` given the
-    /// Hessian `h` (cols x cols) of the layer's inputs.
+    /// Hessian `h` (cols x cols) of the layer's inputs (f64; converted to f32 for the work).
     public static func quantize(_ w: [Float], rows: Int, cols: Int, hessian h: [Double], grid: QuantGrid,
+                                options: Options = Options()) throws -> Result {
+        var hf = h.map { Float($0) }
+        return try quantize(w, rows: rows, cols: cols, hessian: &hf, grid: grid, options: options)
+    }
+
+    /// As `quantize(_:rows:cols:hessian:grid:options:)` with an f32 Hessian that is used as the
+    /// work buffer: on return `h` holds the inverse factor, not H. One cols² buffer in all.
+    public static func quantize(_ w: [Float], rows: Int, cols: Int, hessian h: inout [Float], grid: QuantGrid,
                                 options: Options = Options()) throws -> Result {
         let g = grid.blockSize
         guard cols > 0, rows > 0, cols % g == 0 else {
@@ -41,7 +49,7 @@ public struct GPTQ {
         guard options.blockSize > 0, options.blockSize % g == 0 else {
             throw CalibrationError.invalid("gptq: block size \(options.blockSize) must be a positive multiple of \(g)")
         }
-        var h = h, w = w
+        var w = w
         // Dead inputs (never active in calibration): zero weight, unit Hessian diagonal.
         for j in 0..<cols where h[j * cols + j] == 0 {
             h[j * cols + j] = 1
@@ -49,13 +57,19 @@ public struct GPTQ {
         }
         // Column order: identity, or by descending Hessian diagonal.
         var perm = Array(0..<cols)
-        if options.actOrder { perm.sort { h[$0 * cols + $0] > h[$1 * cols + $1] } }
-        // Work in the processing order: W[:, perm], H[perm][:, perm].
-        var wp = [Float](repeating: 0, count: rows * cols)
-        var hp = [Double](repeating: 0, count: cols * cols)
-        for r in 0..<rows { for j in 0..<cols { wp[r * cols + j] = w[r * cols + perm[j]] } }
-        for i in 0..<cols { for j in 0..<cols { hp[i * cols + j] = h[perm[i] * cols + perm[j]] } }
-        let (u, damp) = try SPD.dampedInverseUpper(hp, cols, percent: options.damp)
+        var wp: [Float]
+        if options.actOrder {
+            perm.sort { h[$0 * cols + $0] > h[$1 * cols + $1] }
+            // Work in the processing order: W[:, perm], H[perm][:, perm] (H permuted in place).
+            wp = [Float](repeating: 0, count: rows * cols)
+            for r in 0..<rows { for j in 0..<cols { wp[r * cols + j] = w[r * cols + perm[j]] } }
+            h.withUnsafeMutableBufferPointer { SPD.permuteSymmetric($0.baseAddress!, cols, perm) }
+        } else {
+            wp = w
+            w = []
+        }
+        let damp = try h.withUnsafeMutableBufferPointer { try SPD.dampedInverseUpperInPlace($0.baseAddress!, cols, percent: options.damp) }
+        let u = h
 
         let blocksPerRow = cols / g
         var params = [GridParams](repeating: GridParams(), count: rows * blocksPerRow)

@@ -1,5 +1,6 @@
 import Foundation
 import WhittleNN
+import WhittleTensor
 
 /// `quantize.gptq` on language models: every attention and MLP projection, block by block
 /// on calibration windows, into a ggml block grid (`DecoderCompression.gptq`).
@@ -11,6 +12,8 @@ extension GPTQPass: LanguageModelPass {
             PassParam("block_size", .integer, default: .integer(128), min: 32, max: 4096, doc: "Columns per lazy update batch (a multiple of 32)."),
             PassParam("damp", .number, default: .number(0.01), min: 0, max: 1, minExclusive: true, doc: "Hessian damping as a fraction of its mean diagonal; raised tenfold (up to 3 times) when Cholesky fails."),
             PassParam("act_order", .bool, default: .bool(false), doc: "Quantize columns by descending activation energy (static groups)."),
+            PassParam("blocks", .integer, min: 1, max: 100_000, optional: true, doc: "Process only the first N decoder blocks (a probe of memory and time on a large model; the rest stay as they were)."),
+            PassParam("max_memory", .string, optional: true, doc: "Refuse to start when the run's planned memory beyond the model exceeds this size (\"4G\", \"512M\")."),
         ]
     }
 
@@ -24,9 +27,16 @@ extension GPTQPass: LanguageModelPass {
         opts.damp = o.number("damp") ?? 0.01
         opts.actOrder = o.bool("act_order") ?? false
         guard opts.blockSize % 32 == 0 else { throw PassError.invalidOption(pass: name, message: "'block_size' must be a multiple of 32, got \(opts.blockSize)") }
+        var limits = DecoderCalibration.Limits(blocks: o.integer("blocks"))
+        if let text = o.string("max_memory") {
+            guard let bytes = MemoryBudget.parseSize(text) else {
+                throw PassError.invalidOption(pass: name, message: "'max_memory' must be a size such as 4G or 512M, got '\(text)'")
+            }
+            limits.maxMemory = bytes
+        }
         let start = Date()
         let rows: [DecoderCompression.Row]
-        do { rows = try DecoderCompression.gptq(d, windows: windows.windows, grid: grid, options: opts, log: context.log) }
+        do { rows = try DecoderCompression.gptq(d, windows: windows.windows, grid: grid, options: opts, limits: limits, log: context.log) }
         catch let e as CalibrationError { throw PassError.failed(pass: name, message: e.description) }
         var report = PassReport(pass: name)
         report.rows = rows.map { r in

@@ -2,52 +2,87 @@ import Foundation
 import WhittleKernels
 
 /// The layer-input second moment GPTQ and SparseGPT need: H = (2/n)·Σ x xᵀ over the n
-/// calibration rows x (each of length `cols`), accumulated in f64 as inputs stream past.
+/// calibration rows x (each of length `cols`), accumulated in f32 as inputs stream past
+/// (as the reference and llm-compressor do): one cols² buffer, 268 MB for an 8192-wide input.
 public struct HessianAccumulator {
     /// Input features (H is cols x cols).
     public let cols: Int
     /// Rows seen so far.
     public private(set) var samples = 0
-    /// Σ x xᵀ, row-major, f64 (only the upper triangle is accumulated; mirrored on read).
-    private var sum: [Double]
+    /// Σ x xᵀ, row-major, f32; held in a box so `takeHessian` can hand the buffer over uncopied.
+    private let sum: SumBox
+
+    final class SumBox {
+        var values: [Float]
+        init(_ values: [Float]) { self.values = values }
+    }
 
     /// An empty accumulator; throws for a size the memory budget cannot hold.
     public init(cols: Int) throws {
         guard cols > 0, cols <= 1 << 16 else { throw CalibrationError.invalid("hessian: input width \(cols) out of range") }
         self.cols = cols
-        sum = [Double](repeating: 0, count: cols * cols)
+        sum = SumBox([Float](repeating: 0, count: cols * cols))
     }
 
-    /// Adds `rows` input rows (row-major f32, `cols` each): XᵀX of the batch by the f32 GEMM,
-    /// summed into the f64 total (batches of at most 512 rows keep the f32 partial sums short).
+    /// Bytes one accumulator of `cols` inputs holds.
+    public static func bytes(cols: Int) -> Int { cols * cols * 4 }
+
+    /// Adds `rows` input rows (row-major f32, `cols` each): XᵀX by the f32 GEMM straight into
+    /// the running sum (beta = 1), in batches of at most 512 rows.
     public mutating func add(_ x: UnsafePointer<Float>, rows: Int) {
         let n = cols
-        var partial = [Float](repeating: 0, count: n * n)
         var r0 = 0
-        while r0 < rows {
-            let r = min(512, rows - r0)
-            partial.withUnsafeMutableBufferPointer { c in
-                GEMM.sgemm(m: n, n: n, k: r, a: x + r0 * n, lda: n, transA: true, b: x + r0 * n, ldb: n, c: c.baseAddress!, ldc: n)
+        sum.values.withUnsafeMutableBufferPointer { c in
+            while r0 < rows {
+                let r = min(512, rows - r0)
+                GEMM.sgemm(m: n, n: n, k: r, a: x + r0 * n, lda: n, transA: true, b: x + r0 * n, ldb: n, c: c.baseAddress!, ldc: n, beta: 1)
+                r0 += r
             }
-            sum.withUnsafeMutableBufferPointer { h in
-                for i in 0..<n { let row = i * n; for j in i..<n { h[row + j] += Double(partial[row + j]) } }
-            }
-            r0 += r
         }
         samples += rows
     }
 
-    /// H = 2/n · Σ x xᵀ, full symmetric, f64.
+    /// H = 2/n · Σ x xᵀ, full symmetric, f64 (a copy; for small layers and tests).
     public func hessian() -> [Double] {
         let n = cols, scale = samples == 0 ? 0 : 2 / Double(samples)
         var h = [Double](repeating: 0, count: n * n)
+        let s = sum.values
         for i in 0..<n {
             for j in i..<n {
-                let v = sum[i * n + j] * scale
+                let v = Double(s[i * n + j]) * scale
                 h[i * n + j] = v; h[j * n + i] = v
             }
         }
         return h
+    }
+
+    /// H = 2/n · Σ x xᵀ, full symmetric, f32 (a copy: the accumulator stays usable).
+    public func hessianF32() -> [Float] {
+        var h = sum.values
+        HessianAccumulator.finish(&h, cols: cols, samples: samples)
+        return h
+    }
+
+    /// H as `hessianF32()`, but the accumulator's own buffer is handed over (no copy) and the
+    /// accumulator is left empty: for the last projection that reads this input.
+    public func takeHessian() -> [Float] {
+        var h = sum.values
+        sum.values = []
+        HessianAccumulator.finish(&h, cols: cols, samples: samples)
+        return h
+    }
+
+    /// Scales by 2/n and mirrors the upper triangle onto the lower (the GEMM's two triangles
+    /// may differ in their last bit), in place.
+    static func finish(_ h: inout [Float], cols n: Int, samples: Int) {
+        guard h.count == n * n else { h = [Float](repeating: 0, count: n * n); return }
+        let scale = samples == 0 ? 0 : Float(2 / Double(samples))
+        h.withUnsafeMutableBufferPointer { b in
+            let p = b.baseAddress!
+            for i in 0..<n {
+                for j in i..<n { let v = p[i * n + j] * scale; p[i * n + j] = v; p[j * n + i] = v }
+            }
+        }
     }
 }
 
@@ -64,8 +99,9 @@ public enum CalibrationError: Error, CustomStringConvertible, Equatable {
     }
 }
 
-/// Dense symmetric positive-definite helpers in f64 (row-major n x n).
-enum SPD {
+/// Dense symmetric positive-definite helpers (row-major n x n): the f64 reference and the f32
+/// in-place form GPTQ and SparseGPT run (SPDInPlace.swift).
+public enum SPD {
     /// In-place lower Cholesky factor L (A = L Lᵀ); false when A is not positive definite.
     static func cholesky(_ a: UnsafeMutablePointer<Double>, _ n: Int) -> Bool {
         for j in 0..<n {
@@ -91,7 +127,7 @@ enum SPD {
     /// With J the order reversal and J(H)J = L Lᵀ, U = J L⁻¹ J: one factorisation and one
     /// triangular inverse instead of the reference's factor, inverse and second factor.
     /// Returns U in f32 and the damping fraction that worked.
-    static func dampedInverseUpper(_ h: [Double], _ n: Int, percent: Double) throws -> (u: [Float], percent: Double) {
+    public static func dampedInverseUpper(_ h: [Double], _ n: Int, percent: Double) throws -> (u: [Float], percent: Double) {
         let meanDiag = (0..<n).reduce(0.0) { $0 + h[$1 * n + $1] } / Double(max(n, 1))
         var p = percent
         var a = [Double](repeating: 0, count: n * n)

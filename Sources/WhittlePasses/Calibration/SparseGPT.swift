@@ -19,8 +19,17 @@ public enum SparseGPT {
         public var damp: Double
     }
 
-    /// Prunes `w` (rows x cols; rows are output channels) given the input Hessian `h`.
+    /// Prunes `w` (rows x cols; rows are output channels) given the input Hessian `h` (f64;
+    /// converted to f32 for the work).
     public static func prune(_ w: [Float], rows: Int, cols: Int, hessian h: [Double], pattern: Pattern,
+                             blockSize: Int = 128, damp: Double = 0.01) throws -> Result {
+        var hf = h.map { Float($0) }
+        return try prune(w, rows: rows, cols: cols, hessian: &hf, pattern: pattern, blockSize: blockSize, damp: damp)
+    }
+
+    /// As `prune(_:rows:cols:hessian:pattern:blockSize:damp:)` with an f32 Hessian used as the
+    /// work buffer: on return `h` holds the inverse factor, not H.
+    public static func prune(_ w: [Float], rows: Int, cols: Int, hessian h: inout [Float], pattern: Pattern,
                              blockSize: Int = 128, damp: Double = 0.01) throws -> Result {
         guard rows > 0, cols > 0, w.count == rows * cols, h.count == cols * cols else {
             throw CalibrationError.invalid("sparsegpt: weight/hessian sizes disagree")
@@ -35,12 +44,13 @@ public enum SparseGPT {
             }
             bs = max(m, blockSize / m * m)
         }
-        var h = h, w = w
+        var w = w
         for j in 0..<cols where h[j * cols + j] == 0 {
             h[j * cols + j] = 1
             for r in 0..<rows { w[r * cols + j] = 0 }
         }
-        let (u, used) = try SPD.dampedInverseUpper(h, cols, percent: damp)
+        let used = try h.withUnsafeMutableBufferPointer { try SPD.dampedInverseUpperInPlace($0.baseAddress!, cols, percent: damp) }
+        let u = h
         var loss = 0.0
         var err = [Float](repeating: 0, count: rows * bs)
         var mask = [Bool](repeating: false, count: rows * bs)

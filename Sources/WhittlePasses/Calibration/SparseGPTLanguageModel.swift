@@ -28,8 +28,9 @@ extension SparseGPTPass: LanguageModelPass {
             try DecoderCalibration.run(d, windows: windows.windows, log: context.log) { pname, p, acc in
                 let t0 = Date()
                 let w = try LanguageModelPruning.floats(p)
-                let r = try SparseGPT.prune(w, rows: p.outFeatures, cols: p.inFeatures, hessian: acc.hessian(), pattern: pattern,
+                let r = try SparseGPT.prune(w, rows: p.outFeatures, cols: p.inFeatures, hessian: &acc, pattern: pattern,
                                             blockSize: blockSize, damp: damp)
+                acc = []
                 let type = try LanguageModelPruning.store(r.values, in: p, format: format)
                 report.rows.append(LanguageModelPruning.row(pname, r.values, type: type, seconds: Date().timeIntervalSince(t0),
                                                             extra: [("loss", .number(r.loss)), ("damp", .number(r.damp))]))

@@ -3,22 +3,24 @@
 # Scripts/recipes/llm_table.lua on SmolLM2-135M-Instruct (F32, dequantized from the shipped Q4_1),
 # at one setting, then llama-perplexity on every GGUF the recipe saved (the cross-check column:
 # the same first CHUNKS chunks of 512 tokens of Persuasion that Whittle scored).
-#   Scripts/bench/llm_table.sh [-c CHUNKS=20] [-w WINDOWS=128] [-o OUTDIR] [-m rtn,gptq,...]
-# Prints the markdown table; OUTDIR keeps the models, table.tsv and the logs.
+#   Scripts/bench/llm_table.sh [-c CHUNKS=20] [-w WINDOWS=128] [-o OUTDIR] [-m rtn,gptq,...] [--check-only]
+# Prints the markdown table; OUTDIR keeps the models, table.tsv and the logs. --check-only runs just
+# the llama-perplexity column over the rows OUTDIR/table.tsv already has.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 CACHE="${WHITTLE_CACHE:-$HOME/.cache/whittle}"
 BIN="${LLAMA_BIN:-$CACHE/llama.cpp-0.3.36/build/bin}"
 SMOL="$CACHE/models/SmolLM2-135M-Instruct.Q4_1.gguf"
 TEXT=Data/text/austen_persuasion.txt
-CHUNKS=20; WINDOWS=128; OUT="$CACHE/work/llm_table"; ONLY=""; THREADS="${THREADS:-2}"
+CHUNKS=20; WINDOWS=128; CHECK_ONLY=0; OUT="$CACHE/work/llm_table"; ONLY=""; THREADS="${THREADS:-2}"
 while [ $# -gt 0 ]; do
   case "$1" in
     -c) CHUNKS="$2"; shift 2 ;;
     -w) WINDOWS="$2"; shift 2 ;;
     -o) OUT="$2"; shift 2 ;;
     -m) ONLY="$2"; shift 2 ;;
-    -h|--help) sed -n '2,7p' "$0"; exit 0 ;;
+    --check-only) CHECK_ONLY=1; shift ;;
+    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
     *) echo "llm_table: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -31,8 +33,8 @@ BASE="$OUT/smollm2-f32.gguf"
 [ -f "$BASE" ] || "$WHITTLE" quantize "$SMOL" "$BASE" F32 --allow-requantize >/dev/null 2>&1
 
 start=$(date +%s)
-"$WHITTLE" run Scripts/recipes/llm_table.lua "$BASE" "$OUT" "$CHUNKS" "$WINDOWS" $ONLY 2> "$OUT/recipe.log" | tee "$OUT/table.md"
-echo "recipe: $(( $(date +%s) - start )) s" >&2
+[ "$CHECK_ONLY" = 1 ] || "$WHITTLE" run Scripts/recipes/llm_table.lua "$BASE" "$OUT" "$CHUNKS" "$WINDOWS" $ONLY 2> "$OUT/recipe.log" | tee "$OUT/table.md"
+[ "$CHECK_ONLY" = 1 ] || echo "recipe: $(( $(date +%s) - start )) s" >&2
 
 # llama-perplexity on every GGUF in the table, beside Whittle's figure for the same tokens.
 ppl_of() { sed -n 's/.*Final estimate: PPL = \([0-9.]*\) +\/- .*/\1/p'; }

@@ -10,8 +10,8 @@
 -- figure for each); W8A8 models are measured in memory only.
 --
 --   whittle run Scripts/recipes/llm_table.lua BASE.gguf OUTDIR [chunks=20] [windows=128] [only=a,b,...]
--- Method keys for `only`: rtn, rtn_imatrix, gptq, awq, mix, w8a8, smoothquant, magnitude, wanda,
--- sparsegpt, sparsegpt24.
+-- Method keys for `only`: rtn, rtn_imatrix, gptq, w8a8, smoothquant, magnitude, wanda, sparsegpt,
+-- sparsegpt24, awq, mix (the slowest last, so that a run cut short still has the other rows).
 local w = whittle
 local basePath, outDir = arg[1], arg[2]
 assert(basePath and outDir, "usage: whittle run Scripts/recipes/llm_table.lua BASE.gguf OUTDIR [chunks] [windows] [only]")
@@ -45,10 +45,6 @@ local methods = {
    end},
   {key = "gptq", label = "GPTQ Q4_0, act-order", bpw = "4.5", file = "gptq-q4_0.gguf", calibrated = true,
    run = function(lm) return w.run_pass("quantize.gptq", lm, {data = calib, format = "q4_0", act_order = true}) end},
-  {key = "awq", label = "AWQ Q4_0", bpw = "4.5", file = "awq-q4_0.gguf", calibrated = true,
-   run = function(lm) return w.run_pass("quantize.awq", lm, {data = calib, format = "q4_0"}) end},
-  {key = "mix", label = "quantize.mix at 4.5 bpw", bpw = "4.5", file = "mix-4.5.gguf", calibrated = true,
-   run = function(lm) return w.run_pass("quantize.mix", lm, {data = calib, bpw = 4.5}) end},
   {key = "w8a8", label = "W8A8, no smoothing", bpw = "8 + row scale",  calibrated = true,
    run = function(lm) return w.run_pass("quantize.smoothquant", lm, {data = calib, smooth = false}) end},
   {key = "smoothquant", label = "SmoothQuant W8A8, alpha 0.5", bpw = "8 + row scale",  calibrated = true,
@@ -61,6 +57,10 @@ local methods = {
    run = function(lm) return w.run_pass("prune.sparsegpt", lm, {data = calib, sparsity = 0.5}) end},
   {key = "sparsegpt24", label = "SparseGPT 2:4", bpw = "32, 2:4", file = "sparsegpt-2of4.gguf", calibrated = true,
    run = function(lm) return w.run_pass("prune.sparsegpt", lm, {data = calib, n = 2, m = 4}) end},
+  {key = "awq", label = "AWQ Q4_0", bpw = "4.5", file = "awq-q4_0.gguf", calibrated = true,
+   run = function(lm) return w.run_pass("quantize.awq", lm, {data = calib, format = "q4_0"}) end},
+  {key = "mix", label = "quantize.mix at 4.5 bpw", bpw = "4.5", file = "mix-4.5.gguf", calibrated = true,
+   run = function(lm) return w.run_pass("quantize.mix", lm, {data = calib, bpw = 4.5}) end},
 }
 
 local tsv = assert(io.open(outDir .. "/table.tsv", "w"))

@@ -6,8 +6,8 @@
 -- Perplexity is on the first half of Persuasion (ctx 512, llama-perplexity's method), calibration
 -- windows of 512 tokens come from the second half. Every method changes the 210 attention and MLP
 -- projections and keeps the embeddings in F32, so file sizes differ only by the projections.
--- Each model is saved to OUTDIR as a GGUF (Scripts/bench/llm_table.sh then adds llama-perplexity's
--- figure for each); W8A8 models are measured in memory only.
+-- Each model is saved to OUTDIR: a GGUF (Scripts/bench/llm_table.sh then adds llama-perplexity's
+-- figure for each), or for W8A8 a compressed-tensors directory (int8 per channel, int8 activations).
 --
 --   whittle run Scripts/recipes/llm_table.lua BASE.gguf OUTDIR [chunks=20] [windows=128] [only=a,b,...]
 -- Method keys for `only`: rtn, rtn_imatrix, gptq, w8a8, smoothquant, magnitude, wanda, sparsegpt,
@@ -45,9 +45,9 @@ local methods = {
    end},
   {key = "gptq", label = "GPTQ Q4_0, act-order", bpw = "4.5", file = "gptq-q4_0.gguf", calibrated = true,
    run = function(lm) return w.run_pass("quantize.gptq", lm, {data = calib, format = "q4_0", act_order = true}) end},
-  {key = "w8a8", label = "W8A8, no smoothing", bpw = "8 + row scale",  calibrated = true,
+  {key = "w8a8", label = "W8A8, no smoothing", bpw = "8 + row scale", file = "w8a8-ct", save = {format = "compressed-tensors"}, calibrated = true,
    run = function(lm) return w.run_pass("quantize.smoothquant", lm, {data = calib, smooth = false}) end},
-  {key = "smoothquant", label = "SmoothQuant W8A8, alpha 0.5", bpw = "8 + row scale",  calibrated = true,
+  {key = "smoothquant", label = "SmoothQuant W8A8, alpha 0.5", bpw = "8 + row scale", file = "smoothquant-ct", save = {format = "compressed-tensors"}, calibrated = true,
    run = function(lm) return w.run_pass("quantize.smoothquant", lm, {data = calib, alpha = 0.5}) end},
   {key = "magnitude", label = "magnitude 50%", bpw = "32, 50% zeros", file = "magnitude-50.gguf",
    run = function(lm) return w.run_pass("prune.magnitude", lm, {sparsity = 0.5}) end},
@@ -80,16 +80,14 @@ for _, m in ipairs(methods) do
     local t0 = w.now()
     m.run(lm)
     local seconds = w.now() - t0
-    -- W8A8 projections (int8 weights with a scale per row, int8 activations per token) stay in
-    -- memory: neither GGUF nor Whittle's compressed-tensors writer holds them yet.
-    local path = m.file and outDir .. "/" .. m.file
-    if path then lm:save(path) end
-    local size = path and string.format("%.1f MB", fileBytes(path) / 1e6) or "not saved"
+    local path = outDir .. "/" .. m.file
+    lm:save(path, m.save)
+    local size = string.format("%.1f MB", fileBytes(path) / 1e6)
     local c = w.lm.compare(base, lm, eval, {ctx = 512, chunks = chunks, print = false})
     local rate = m.calibrated and calibTokens / seconds or nil
     print(string.format("| %s | %s | %s | %.3f | %.4f | %.1f%% | %.0f s%s |", m.label, m.bpw, size,
       c.ppl, c.kld, c.top1, seconds, rate and string.format(" (%.0f calibration tokens/s)", rate) or ""))
-    tsv:write(string.format("%s\t%s\t%s\t%s\t%d\t%.4f\t%.5f\t%.4f\t%.1f\t%s\n", m.key, m.label, m.bpw, path or "", path and fileBytes(path) or 0,
+    tsv:write(string.format("%s\t%s\t%s\t%s\t%d\t%.4f\t%.5f\t%.4f\t%.1f\t%s\n", m.key, m.label, m.bpw, path, fileBytes(path),
       c.ppl, c.kld, c.top1 / 100, seconds, rate and string.format("%.1f", rate) or ""))
     tsv:flush()
     lm = nil

@@ -56,7 +56,7 @@ final class LMExportBindingTests: XCTestCase {
             do { _ = try recipe(lm + code); return "" } catch { return String(describing: error) }
         }
         XCTAssertTrue(failure("lm:save('/tmp/outside-\(UUID().uuidString).gguf')").contains("is outside the working directory"))
-        XCTAssertTrue(failure("lm:save('x/', {format='compressed-tensors'})").contains("no projection weight is Q4_0 or Q8_0"))
+        XCTAssertTrue(failure("lm:save('x/', {format='compressed-tensors'})").contains("no projection weight is Q4_0, Q8_0 or W8A8"))
         XCTAssertTrue(failure("lm:save('x.gguf', {format='hf'})").contains("writes a directory"))
         XCTAssertTrue(failure("lm:save('x/', {format='onnx'})").contains("format"))
         XCTAssertTrue(failure("lm:save('x.gguf', {dequantize='f16'})").contains("dequantize"))

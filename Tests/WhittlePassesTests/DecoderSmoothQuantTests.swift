@@ -1,5 +1,6 @@
 import Foundation
 import WhittleData
+import WhittleFormats
 import WhittleNN
 import WhittlePasses
 import WhittleTensor
@@ -66,6 +67,46 @@ final class DecoderSmoothQuantTests: XCTestCase {
         let plain = try model()
         _ = try PassRegistry(BuiltinPasses.all()).run("quantize.smoothquant", on: plain, options: ["smooth": .bool(false)])
         XCTAssertEqual(try XCTUnwrap(plain.module.parameter(named: "model.layers.0.self_attn.q_proj.weight")?.value).dtype, .i8)
+    }
+
+    /// A W8A8 model saved as compressed-tensors (int-quantized, channel strategy, dynamic per-token
+    /// int8 activations) loads back as W8A8: the same int8 weights and scales, the same logits. The
+    /// model comes from a GGUF, so Llama's q/k rows (and their scales) are un-permuted on the way out.
+    /// GGUF, which has no such type, refuses it by name.
+    func testW8A8ExportsAsCompressedTensorsAndLoadsBack() throws {
+        let scratch = NSTemporaryDirectory() + "w8a8-export-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        try GGUFExport.save(try model(), to: scratch + "/m.gguf", provenance: [])
+        let lm = try LanguageModelLoader.load(path: scratch + "/m.gguf")
+        _ = try PassRegistry(BuiltinPasses.all()).run("quantize.smoothquant", on: lm, options: ["data": .windows(try calib(lm)), "alpha": .number(0.5)])
+        let reference = try logits(lm)
+        var o = HFExport.Options()
+        o.compressedTensors = true
+        try HFExport.save(lm, to: scratch + "/ct", options: o, provenance: [])
+        let config = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: scratch + "/ct/config.json"))) as? [String: Any])
+        let q = try XCTUnwrap(config["quantization_config"] as? [String: Any])
+        XCTAssertEqual(q["format"] as? String, "int-quantized")
+        let group = try XCTUnwrap((q["config_groups"] as? [String: Any])?["group_0"] as? [String: Any])
+        XCTAssertEqual((group["weights"] as? [String: Any])?["strategy"] as? String, "channel")
+        XCTAssertEqual((group["input_activations"] as? [String: Any])?["strategy"] as? String, "token")
+        XCTAssertEqual((group["input_activations"] as? [String: Any])?["dynamic"] as? Bool, true)
+        let st = try SafetensorsFile.open(scratch + "/ct/model.safetensors")
+        XCTAssertEqual(st.entry(named: "model.layers.0.self_attn.q_proj.weight")?.dtype, .i8)
+        XCTAssertEqual(st.entry(named: "model.layers.0.self_attn.q_proj.weight_scale")?.shape, [hidden, 1])
+        let back = try LanguageModelLoader.load(path: scratch + "/ct")
+        for name in ["model.layers.1.mlp.down_proj.weight", "model.layers.1.mlp.down_proj.weight_scale"] {
+            let a = try XCTUnwrap(lm.module.parameter(named: name)?.value), b = try XCTUnwrap(back.module.parameter(named: name)?.value)
+            XCTAssertEqual(b.dtype, a.dtype, name)
+            XCTAssertEqual(Data(bytes: b.storage.bytes, count: b.byteCount), Data(bytes: a.storage.bytes, count: a.byteCount), name)
+        }
+        // The HF model rotates q/k in the other pair order (rows un-permuted), so its attention sums
+        // in another order: close, not bit-identical.
+        for (x, y) in zip(try logits(back), reference) { for (u, v) in zip(x, y) { XCTAssertEqual(u, v, accuracy: 1e-3 * max(1, abs(v))) } }
+        XCTAssertThrowsError(try GGUFExport.save(lm, to: scratch + "/w8a8.gguf", provenance: [])) { e in
+            XCTAssertTrue("\(e)".contains("q_proj.weight"), "\(e)")
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: scratch + "/w8a8.gguf"))
     }
 
     func testBadOptionsFailBeforeAnyWeightChanges() throws {

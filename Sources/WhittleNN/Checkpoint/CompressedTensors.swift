@@ -6,12 +6,16 @@ import WhittleTensor
 /// The compressed-tensors layout (vLLM, transformers, llm-compressor) for ggml blocks that map onto it
 /// exactly: Q4_0 is symmetric int4 with groups of 32 (`pack-quantized`: `weight_packed` int32 holding
 /// 8 values q + 8, element j of each word at bits 4j; `weight_scale` (rows, cols/32) f16; `weight_shape`),
-/// Q8_0 is symmetric int8 with groups of 32 (`int-quantized`: `weight` int8 and `weight_scale`).
-/// A value is scale × q, so ggml's f16 block scale and codes carry over bit for bit, both ways.
+/// Q8_0 is symmetric int8 with groups of 32 (`int-quantized`: `weight` int8 and `weight_scale`), and a
+/// W8A8 projection (SmoothQuant: int8 weight, one f32 scale per output channel, int8 activations per
+/// token) is `int-quantized` with the `channel` strategy (`weight_scale` (rows, 1) f32).
+/// A value is scale × q, so the scales and codes carry over bit for bit, both ways.
 public enum CompressedTensors {
-    /// The two formats written.
-    public enum Scheme: String {
-        case int4 = "pack-quantized", int8 = "int-quantized"
+    /// The layouts written: int4 or int8 with groups of 32 (Q4_0, Q8_0), int8 per channel (W8A8).
+    public enum Scheme: Hashable {
+        case int4, int8, int8Channel
+        /// compressed-tensors' format name.
+        var format: String { self == .int4 ? "pack-quantized" : "int-quantized" }
     }
 
     /// The scheme a ggml type maps onto, or nil.
@@ -59,7 +63,7 @@ public enum CompressedTensors {
             let dims = shape.storage.bytes.assumingMemoryBound(to: Int64.self)
             dims[0] = Int64(rows); dims[1] = Int64(cols)
             return [("\(module).weight_packed", packed), ("\(module).weight_scale", scale), ("\(module).weight_shape", shape)]
-        case .int8:
+        case .int8, .int8Channel:  // scheme(for:) gives .int8Channel for no ggml type: W8A8 goes through compressChannels
             let q = try Tensor(zeros: [rows, cols], dtype: .i8)
             let dst = q.storage.bytes
             for b in 0..<(rows * groups) {
@@ -71,18 +75,28 @@ public enum CompressedTensors {
         }
     }
 
+    /// A W8A8 projection's tensors: its int8 `weight` as is and `weight_scale` (rows, 1) f32.
+    static func compressChannels(_ w: Tensor, scales: Tensor, module: String) throws -> [(name: String, tensor: Tensor)] {
+        guard w.dtype == .i8, w.rank == 2, scales.dtype == .f32, scales.count == w.shape[0] else {
+            throw ExportError("tensor '\(module).weight' is \(w.dtype) with \(scales.count) \(scales.dtype) scales: a W8A8 projection needs an i8 weight and one f32 scale per row")
+        }
+        return [("\(module).weight", w), ("\(module).weight_scale", try scales.reshaped([w.shape[0], 1]))]
+    }
+
     /// The `quantization_config` of config.json for modules quantized by `schemes`, the rest ignored.
     static func quantizationConfig(_ schemes: [String: Scheme], ignore: [String]) -> [String: Any] {
-        func weights(_ bits: Int) -> [String: Any] {
-            ["num_bits": bits, "type": "int", "symmetric": true, "strategy": "group", "group_size": 32, "dynamic": false,
+        func weights(_ bits: Int, channel: Bool) -> [String: Any] {
+            ["num_bits": bits, "type": "int", "symmetric": true, "strategy": channel ? "channel" : "group",
+             "group_size": channel ? NSNull() : 32 as Any, "dynamic": false,
              "actorder": NSNull(), "block_structure": NSNull(), "observer": "minmax", "observer_kwargs": [String: Any]()]
         }
         var groups: [String: Any] = [:]
         let used = Set(schemes.values)
         let mixed = used.count > 1
-        for scheme in [Scheme.int4, .int8] where used.contains(scheme) {
-            var g: [String: Any] = ["weights": weights(scheme == .int4 ? 4 : 8), "output_activations": NSNull(), "format": scheme.rawValue]
-            g["input_activations"] = scheme == .int8
+        for scheme in [Scheme.int4, .int8, .int8Channel] where used.contains(scheme) {
+            var g: [String: Any] = ["weights": weights(scheme == .int4 ? 4 : 8, channel: scheme == .int8Channel),
+                                    "output_activations": NSNull(), "format": scheme.format]
+            g["input_activations"] = scheme != .int4
                 ? ["num_bits": 8, "type": "int", "symmetric": true, "strategy": "token", "dynamic": true, "observer": NSNull()] as [String: Any]
                 : NSNull()
             // One scheme covers every Linear not ignored; a mixture names its modules.
@@ -90,7 +104,7 @@ public enum CompressedTensors {
             groups["group_\(groups.count)"] = g
         }
         return [
-            "quant_method": "compressed-tensors", "format": mixed ? "mixed-precision" : (used.first ?? .int4).rawValue,
+            "quant_method": "compressed-tensors", "format": Set(used.map(\.format)).count > 1 ? "mixed-precision" : (used.first ?? .int4).format,
             "quantization_status": "compressed", "config_groups": groups, "ignore": ignore.sorted(),
             "kv_cache_scheme": NSNull(), "global_compression_ratio": NSNull(),
         ]
@@ -98,8 +112,9 @@ public enum CompressedTensors {
 }
 
 /// A Hugging Face directory in compressed-tensors form read back as Whittle tensors: group-32
-/// symmetric int4/int8 weights become Q4_0/Q8_0 blocks (exactly what was exported); other group
-/// sizes and asymmetric zero points are dequantized to f32.
+/// symmetric int4/int8 weights become Q4_0/Q8_0 blocks (exactly what was exported), per-channel
+/// symmetric int8 weights stay int8 and run as W8A8 (int8 activations per token, as SmoothQuant
+/// exports declare); other group sizes and asymmetric zero points are dequantized to f32.
 final class CompressedTensorsWeights: WeightSource {
     private let base: WeightSource
     private let names: [String]
@@ -169,6 +184,11 @@ final class CompressedTensorsWeights: WeightSource {
         let group = cols / scale.shape[1]
         let s = try scale.checkedF32()
         let q = UnsafeRawPointer(codes.storage.bytes).assumingMemoryBound(to: Int8.self)
+        if zero == nil && bits == 8 && scale.shape[1] == 1 && cols > 32 {
+            // Per-channel int8 (W8A8, as written for SmoothQuant models): the codes stay int8 and
+            // the decoder attaches `weight_scale`, so the model runs with int8 activations again.
+            return codes
+        }
         if zero == nil && group == 32 && (scale.dtype == .f16 || scale.dtype == .f32 || scale.dtype == .bf16) {
             return try blocks(q, s, rows: rows, cols: cols, bits: bits)
         }

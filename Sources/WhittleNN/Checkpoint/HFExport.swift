@@ -33,18 +33,32 @@ public enum HFExport {
         let unpermute = isLlama && d?.spec.ropeStyle == .normal
         let hfNormOffset: Float = lm.architecture == "gemma3" ? 1 : 0
         let normDelta = (d?.spec.normOffset ?? 0) - hfNormOffset
-        for (name, p) in lm.module.parameters() {
-            var t = p.value
-            if let d, unpermute {
-                if name.hasSuffix("self_attn.q_proj.weight") || name.hasSuffix("self_attn.q_proj.bias") {
-                    t = try ExportTensors.permuteRows(t, heads: d.spec.heads, inverse: true, name: name)
-                } else if name.hasSuffix("self_attn.k_proj.weight") || name.hasSuffix("self_attn.k_proj.bias") {
-                    t = try ExportTensors.permuteRows(t, heads: d.spec.kvHeads, inverse: true, name: name)
-                }
+        let parameters = lm.module.parameters()
+        // A tensor as Hugging Face stores it: Llama's q/k rows (weights, biases, W8A8 row scales) un-permuted.
+        func stored(_ name: String, _ value: Tensor) throws -> Tensor {
+            guard let d, unpermute else { return value }
+            for (proj, heads) in [("self_attn.q_proj", d.spec.heads), ("self_attn.k_proj", d.spec.kvHeads)]
+            where [".weight", ".bias", ".weight_scale"].contains(where: { name.hasSuffix(proj + $0) }) {
+                return try ExportTensors.permuteRows(value, heads: heads, inverse: true, name: name)
             }
+            return value
+        }
+        let w8a8Scales = Dictionary(parameters.filter { $0.name.hasSuffix(".weight_scale") }.map { ($0.name, $0.parameter.value) },
+                                    uniquingKeysWith: { a, _ in a })
+        for (name, p) in parameters {
+            if w8a8Scales[name] != nil { continue }  // written with its weight below, or as a plain tensor
+            var t = try stored(name, p.value)
             if d != nil && ExportTensors.isNormWeight(name) && normDelta != 0 { t = try ExportTensors.offset(t, by: normDelta) }
             let module = name.hasSuffix(".weight") ? String(name.dropLast(".weight".count)) : nil
             let isProjection = module != nil && t.rank == 2 && projections.contains(name) && name != "lm_head.weight"
+            if let module, t.dtype == .i8, let scales = w8a8Scales[module + ".weight_scale"] {
+                guard options.compressedTensors, isProjection else {
+                    throw ExportError("tensor '\(name)' is a W8A8 projection (int8 weight, a scale per row): only format=\"compressed-tensors\" holds it")
+                }
+                tensors += try CompressedTensors.compressChannels(t, scales: try stored(module + ".weight_scale", scales), module: module)
+                schemes[module] = .int8Channel
+                continue
+            }
             if options.compressedTensors, isProjection, let module {
                 if let scheme = CompressedTensors.scheme(for: t.dtype) {
                     tensors += try CompressedTensors.compress(t, module: module)
@@ -71,7 +85,7 @@ public enum HFExport {
         config["torch_dtype"] = dominantFloatType(tensors)
         if options.compressedTensors {
             guard !schemes.isEmpty else {
-                throw ExportError("compressed-tensors export: no projection weight is Q4_0 or Q8_0 (quantize first, e.g. whittle.lm.gptq or quantize.weights)")
+                throw ExportError("compressed-tensors export: no projection weight is Q4_0, Q8_0 or W8A8 (quantize first, e.g. whittle.lm.gptq, quantize.weights or quantize.smoothquant)")
             }
             config["quantization_config"] = CompressedTensors.quantizationConfig(schemes, ignore: Array(Set(ignore)))
         } else {

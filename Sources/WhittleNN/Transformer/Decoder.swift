@@ -111,7 +111,12 @@ public final class DecoderModel: Module {
         }
         func proj(_ name: String, out: Int, in k: Int, bias: Bool) throws -> Projection {
             let b = bias ? try r.require("\(name).bias", shape: [out]) : try r.optional("\(name).bias", shape: [out])
-            return try Projection(weight: r.require("\(name).weight", shape: [out, k]), bias: b)
+            let w = try r.require("\(name).weight", shape: [out, k])
+            let projection = try Projection(weight: w, bias: b)
+            if w.dtype == .i8 {  // W8A8 (compressed-tensors, per-channel int8): its row scales come too
+                try projection.setW8A8(values: w, scales: try r.require("\(name).weight_scale", shape: [out, 1]).checkedF32().reshaped([out]))
+            }
+            return projection
         }
         var built: [DecoderLayer] = []
         for i in 0..<spec.layers {

@@ -27,7 +27,8 @@ public final class Projection: Module {
     /// Wraps a stored weight (out, in) and an optional bias (converted to f32: it is small).
     public init(weight: Tensor, bias: Tensor? = nil) throws {
         guard weight.rank == 2 else { throw NNError.invalidModel("projection: weight must be 2-D, got \(shapeString(weight.shape))") }
-        guard weight.dtype.ggmlLayout != nil else { throw NNError.invalidModel("projection: cannot run \(weight.dtype) weights") }
+        // i8 is W8A8: it runs once `setW8A8` has given it row scales.
+        guard weight.dtype.ggmlLayout != nil || weight.dtype == .i8 else { throw NNError.invalidModel("projection: cannot run \(weight.dtype) weights") }
         if let b = bias, b.count != weight.shape[0] {
             throw NNError.invalidModel("projection: bias of \(b.count) values for \(weight.shape[0]) outputs")
         }

@@ -20,11 +20,7 @@ public enum GEMM {
         b: UnsafePointer<Float>, ldb: Int, transB: Bool = false,
         c: UnsafeMutablePointer<Float>, ldc: Int, beta: Float = 0
     ) {
-        if m <= 0 || n <= 0 { return }
-        if k <= 0 {
-            for i in 0..<m { scaleRow(c + i * ldc, n, beta) }
-            return
-        }
+        if isEmpty(m: m, n: n, k: k, c: c, ldc: ldc, beta: beta) { return }
         if n == 1 || m == 1 {
             gemvDispatch(m: m, n: n, k: k, a: a, lda: lda, transA: transA, b: b, ldb: ldb, transB: transB, c: c, ldc: ldc, beta: beta)
             return
@@ -66,12 +62,16 @@ public enum GEMM {
         b: UnsafePointer<Float>, ldb: Int, transB: Bool = false,
         c: UnsafeMutablePointer<Float>, ldc: Int, beta: Float = 0
     ) {
-        if m <= 0 || n <= 0 { return }
-        if k <= 0 {
-            for i in 0..<m { scaleRow(c + i * ldc, n, beta) }
-            return
-        }
+        if isEmpty(m: m, n: n, k: k, c: c, ldc: ldc, beta: beta) { return }
         blocked(m: m, n: n, k: k, a: a, lda: lda, transA: transA, b: b, ldb: ldb, transB: transB, c: c, ldc: ldc, beta: beta)
+    }
+
+    /// True (with C scaled by beta when k is 0) when there is no product to take.
+    static func isEmpty(m: Int, n: Int, k: Int, c: UnsafeMutablePointer<Float>, ldc: Int, beta: Float) -> Bool {
+        if m <= 0 || n <= 0 { return true }
+        if k > 0 { return false }
+        for i in 0..<m { scaleRow(c + i * ldc, n, beta) }
+        return true
     }
 
     /// Single-threaded blocked GEMM: loops jc (nc) → pc (kc, pack B) → ic (mc, pack A) → ir (MR) → jr (NR).

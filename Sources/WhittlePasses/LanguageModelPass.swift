@@ -36,6 +36,13 @@ extension LanguageModelPass {
         }
         return w
     }
+
+    /// The quantization grid option `format` names (default q4_0), or an error naming it.
+    public func grid(_ o: PassOptions) throws -> QuantGrid {
+        let format = o.string("format") ?? "q4_0"
+        guard let grid = QuantGrids.grid(named: format) else { throw PassError.invalidOption(pass: name, message: "unknown format '\(format)'") }
+        return grid
+    }
 }
 
 /// The calibration option every calibrated language-model pass takes.

@@ -29,8 +29,7 @@ public final class AWQPass: LanguageModelPass {
     public func apply(to lm: LanguageModel, options o: PassOptions, context: PassContext) throws -> PassReport {
         let d = try decoder(of: lm)
         let windows = try calibration(o)
-        let format = o.string("format") ?? "q4_0"
-        guard let grid = QuantGrids.grid(named: format) else { throw PassError.invalidOption(pass: name, message: "unknown format '\(format)'") }
+        let grid = try self.grid(o)
         var opts = AWQ.Options()
         opts.nGrid = o.integer("n_grid") ?? 20
         opts.duoScaling = o.bool("duo_scaling") ?? true
@@ -45,7 +44,7 @@ public final class AWQPass: LanguageModelPass {
             PassReport.Row(target: r.name, values: [("type", .string(grid.name)), ("error", .number(r.error)), ("rtn_error", .number(r.rtnError)),
                                                     ("ratio", .number(r.ratio)), ("bpw", .number(bpw)), ("seconds", .number(r.seconds))])
         }
-        report.summary = [("format", .string(format)), ("tensors", .integer(rows.count)), ("windows", .integer(windows.count)),
+        report.summary = [("format", .string(grid.name)), ("tensors", .integer(rows.count)), ("windows", .integer(windows.count)),
                           ("ctx", .integer(windows.ctx)), ("seconds", .number(Date().timeIntervalSince(start)))]
         return report
     }

@@ -20,8 +20,7 @@ extension GPTQPass: LanguageModelPass {
     public func apply(to lm: LanguageModel, options o: PassOptions, context: PassContext) throws -> PassReport {
         let d = try decoder(of: lm)
         let windows = try calibration(o)
-        let format = o.string("format") ?? "q4_0"
-        guard let grid = QuantGrids.grid(named: format) else { throw PassError.invalidOption(pass: name, message: "unknown format '\(format)'") }
+        let grid = try self.grid(o)
         var opts = GPTQ.Options()
         opts.blockSize = o.integer("block_size") ?? 128
         opts.damp = o.number("damp") ?? 0.01
@@ -43,7 +42,7 @@ extension GPTQPass: LanguageModelPass {
             PassReport.Row(target: r.name, values: [("type", .string(r.type)), ("loss", .number(r.loss)), ("damp", .number(r.damp)),
                                                     ("bpw", .number(Double(grid.blockBytes * 8) / Double(grid.blockSize))), ("seconds", .number(r.seconds))])
         }
-        report.summary = [("format", .string(format)), ("tensors", .integer(rows.count)), ("windows", .integer(windows.count)),
+        report.summary = [("format", .string(grid.name)), ("tensors", .integer(rows.count)), ("windows", .integer(windows.count)),
                           ("ctx", .integer(windows.ctx)), ("seconds", .number(Date().timeIntervalSince(start)))]
         return report
     }

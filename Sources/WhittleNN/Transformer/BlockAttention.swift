@@ -61,8 +61,8 @@ public enum BlockAttention {
             for r in 0..<count { (out + r * ldo).update(repeating: 0, count: headDim) }
             return
         }
-        var scores = [Float](repeating: 0, count: count * width)
-        scores.withUnsafeMutableBufferPointer { sbuf in
+        // No zero fill: the first GEMM (beta 0) writes every score and the masks write the rest.
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: count * width) { sbuf in
             guard let s = sbuf.baseAddress else { return }
             GEMM.sgemmOnThisThread(m: count, n: width, k: headDim, a: q, lda: ldq,
                                    b: keys + k0 * ldkv, ldb: ldkv, transB: true, c: s, ldc: width)

@@ -137,7 +137,7 @@ def ggml_rows(row, w1, isa, t_np, bin_dir, rows_cols, w2gemv, build="native buil
             if w2gemv and (r, c) == (4096, 11008) and f"gemv_{kind}_{r}x{c}" in w2gemv:
                 t2 = w2gemv[f"gemv_{kind}_{r}x{c}"]
                 row(f"GEMV {r}x{c} {kind} [{isa}]: 2 threads vs 1 ({t2['gbps']:.1f} GB/s)", f"{t2['seconds'] * 1e3:.3f} ms",
-                    f"{t_w * 1e3:.3f} ms", t_w / t2["seconds"], 1.6 if kind == "q4_0" else None)
+                    f"{t_w * 1e3:.3f} ms", t_w / t2["seconds"], 1.6 if kind == "q4_0" and isa == "avx2" else None)
 
 
 def main():
@@ -159,6 +159,8 @@ def main():
     wa = {r["name"]: r for r in json.load(open(avx2_path))["results"]} if avx2_path else None
     g2_path = os.environ.get("WHITTLE_2T_GEMV_JSON", "")
     w2gemv = {r["name"]: r for r in json.load(open(g2_path))["results"]} if g2_path else None
+    g2a_path = os.environ.get("WHITTLE_AVX2_2T_GEMV_JSON", "")
+    w2gemv_avx2 = {r["name"]: r for r in json.load(open(g2a_path))["results"]} if g2a_path else None
     runs = [(isa, w1)] + ([("avx2", wa)] if wa else [])
     for n in (256, 1024, 2048):
         a = rng.standard_normal((n, n), dtype=np.float32)
@@ -208,7 +210,7 @@ def main():
     for level, w in runs:
         use_avx2 = level == "avx2" and isa != "avx2" and avx2_bin
         ggml_rows(row, w, level, t_nps, avx2_bin if use_avx2 else bin_dir, ((4096, 4096), (4096, 11008)),
-                  w2gemv if level == isa else None, "AVX2 build" if use_avx2 else "native build")
+                  w2gemv if level == isa else w2gemv_avx2, "AVX2 build" if use_avx2 else "native build")
 
     for name, (batch, cin, h, cout, k, pad) in {"conv_lenet5_c1": (64, 1, 28, 6, 5, 2), "conv_lenet5_c3": (64, 6, 14, 16, 5, 0),
                                                 "conv_3x3x64x64": (1, 64, 56, 64, 3, 1)}.items():

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A random-weight bf16 Llama checkpoint of about 1.07B parameters, for the memory benchmark.
 
-    python3 Scripts/bench/make_random_checkpoint.py [OUT_DIR] [--tokenizer tokenizer.json]
+    python3 Scripts/bench/make_random_checkpoint.py [OUT_DIR] [--tokenizer tokenizer.json] [--7b-layers N]
 
 Writes a Hugging Face directory (default ~/.cache/whittle/models/random-llama-1b-bf16): config.json
 (hidden 2048, 16 layers, 32 query / 8 key-value heads, ffn 8192, vocab 49152, tied embeddings),
@@ -9,6 +9,10 @@ sharded bf16 safetensors with model.safetensors.index.json, and tokenizer.json w
 (SmolLM2's vocabulary has 49152 tokens). Needs only numpy. Values are N(0, 0.02²) rounded to bf16;
 norms are ones. To keep generation quick, a pool of random values is drawn once and each tensor is a
 random window of it (the checkpoint is for measuring memory and speed, not for modelling).
+
+--7b-layers N makes N blocks of Llama-2-7B's shapes instead (hidden 4096, 32 heads and key-value heads,
+ffn 11008, vocab 32000, untied output; default directory random-llama-7b-shape-NL-bf16): the measured
+per-block figure behind the README's 7B plan, without 13.5 GB of weights.
 """
 import json
 import os
@@ -18,7 +22,7 @@ import sys
 
 import numpy as np
 
-HIDDEN, LAYERS, HEADS, KV_HEADS, FFN, VOCAB = 2048, 16, 32, 8, 8192, 49152
+HIDDEN, LAYERS, HEADS, KV_HEADS, FFN, VOCAB, TIED = 2048, 16, 32, 8, 8192, 49152, True
 SHARD_BYTES = 1 << 30
 
 
@@ -29,10 +33,20 @@ def main():
         i = args.index("--tokenizer")
         tokenizer = args[i + 1]
         del args[i:i + 2]
-    out = args[0] if args else os.path.join(os.environ.get("WHITTLE_CACHE", os.path.expanduser("~/.cache/whittle")), "models", "random-llama-1b-bf16")
+    global HIDDEN, LAYERS, HEADS, KV_HEADS, FFN, VOCAB, TIED
+    name = "random-llama-1b-bf16"
+    if "--7b-layers" in args:
+        i = args.index("--7b-layers")
+        LAYERS = int(args[i + 1])
+        del args[i:i + 2]
+        HIDDEN, HEADS, KV_HEADS, FFN, VOCAB, TIED = 4096, 32, 32, 11008, 32000, False
+        name = "random-llama-7b-shape-%dL-bf16" % LAYERS
+    out = args[0] if args else os.path.join(os.environ.get("WHITTLE_CACHE", os.path.expanduser("~/.cache/whittle")), "models", name)
     os.makedirs(out, exist_ok=True)
     head_dim = HIDDEN // HEADS
     shapes = [("model.embed_tokens.weight", (VOCAB, HIDDEN)), ("model.norm.weight", (HIDDEN,))]
+    if not TIED:
+        shapes.append(("lm_head.weight", (VOCAB, HIDDEN)))
     for i in range(LAYERS):
         p = "model.layers.%d." % i
         shapes += [(p + "input_layernorm.weight", (HIDDEN,)), (p + "post_attention_layernorm.weight", (HIDDEN,)),
@@ -94,7 +108,7 @@ def main():
               "hidden_size": HIDDEN, "intermediate_size": FFN, "num_hidden_layers": LAYERS,
               "num_attention_heads": HEADS, "num_key_value_heads": KV_HEADS, "vocab_size": VOCAB,
               "max_position_embeddings": 2048, "rms_norm_eps": 1e-5, "rope_theta": 10000.0,
-              "tie_word_embeddings": True, "torch_dtype": "bfloat16", "bos_token_id": 1, "eos_token_id": 2}
+              "tie_word_embeddings": TIED, "torch_dtype": "bfloat16", "bos_token_id": 1, "eos_token_id": 2}
     with open(os.path.join(out, "config.json"), "w") as f:
         json.dump(config, f, indent=2, sort_keys=True)
     if tokenizer:

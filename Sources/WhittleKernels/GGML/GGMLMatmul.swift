@@ -13,8 +13,18 @@ public enum GGMLMatmul {
     static let rowTasksPerThread = 2
     /// Tasks per thread of a batch (prefill): finer, so that uneven tiles still balance.
     static let batchTasksPerThread = 8
-    /// Weight rows widened to f32 at a time when f16/bf16 batches go through the f32 GEMM.
-    static let widenTile = 64
+    /// Bytes of f32 weight rows one thread widens at a time when f16/bf16 batches go through the
+    /// f32 GEMM. Each tile's GEMM packs all of x again, so small tiles cost as much packing as
+    /// arithmetic (64 rows: a 1B model's calibration forward ran at half speed); 8 MB stays in L3.
+    static let widenTileBytes = 8 << 20
+
+    /// Weight rows per widened tile: as many as `widenTileBytes` holds (a multiple of 64, at most 512),
+    /// but no more than an even share of the rows, so that every thread gets a tile.
+    static func widenRows(n: Int, k: Int, threads: Int) -> Int {
+        let byBytes = widenTileBytes / (4 * max(k, 1)) / 64 * 64
+        let share = ((n + threads - 1) / max(threads, 1) + 63) / 64 * 64
+        return max(64, min(byBytes, share, 512))
+    }
 
     /// y (m x n) = x (m x k) · Wᵀ, W being n rows of k elements in `type`'s layout at `weights`.
     /// k must be a multiple of the type's block size. Block types quantize x once to Q8_0, Q8_1
@@ -118,18 +128,20 @@ public enum GGMLMatmul {
         }
     }
 
-    /// f16/bf16 batches: widen 64 weight rows at a time to f32 (F16C) and run the f32 GEMM on them.
+    /// f16/bf16 batches: widen a tile of weight rows at a time to f32 (F16C) and run the f32 GEMM on
+    /// them. Every output is the same FMA chain whatever the tile, so the tile size changes no bits.
     static func widenedGEMM(bf16: Bool, m: Int, n: Int, k: Int, x: UnsafePointer<Float>, weights: UnsafeRawPointer,
                             y: UnsafeMutablePointer<Float>, isa: KernelISA) {
-        let tiles = (n + widenTile - 1) / widenTile
+        let tileRows = widenRows(n: n, k: k, threads: KernelThreads.count)
+        let tiles = (n + tileRows - 1) / tileRows
         let tasks = min(tiles, KernelThreads.count)
         let kernel = GEMMKernel(isa)
         let halves = weights.assumingMemoryBound(to: UInt16.self)
         KernelThreads.parallelFor(tasks) { t in
-            withScratch(widenTile * k) { wf in
+            withScratch(tileRows * k) { wf in
                 var tile = t
                 while tile < tiles {
-                    let r0 = tile * widenTile, rows = min(widenTile, n - r0)
+                    let r0 = tile * tileRows, rows = min(tileRows, n - r0)
                     ck_widen(isa.rawValue, bf16 ? 1 : 0, halves + r0 * k, wf, rows * k)
                     GEMM.blocked(m: m, n: rows, k: k, a: x, lda: k, transA: false, b: wf, ldb: k, transB: true,
                                  c: y + r0, ldc: n, beta: 0, kernel: kernel)

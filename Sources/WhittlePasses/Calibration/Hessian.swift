@@ -27,15 +27,26 @@ public struct HessianAccumulator {
     /// Bytes one accumulator of `cols` inputs holds.
     public static func bytes(cols: Int) -> Int { cols * cols * 4 }
 
+    /// Rows of the sum computed per GEMM call: each call makes one band of the upper triangle.
+    static let band = 256
+
     /// Adds `rows` input rows (row-major f32, `cols` each): XᵀX by the f32 GEMM straight into
-    /// the running sum (beta = 1), in batches of at most 512 rows.
+    /// the running sum (beta = 1), in batches of at most 512 rows. Only the upper triangle is
+    /// computed (band by band, each band from its diagonal to the right edge): `finish` mirrors
+    /// it, so the lower half would be work thrown away (the accumulation is GPTQ's largest cost).
     public mutating func add(_ x: UnsafePointer<Float>, rows: Int) {
         let n = cols
         var r0 = 0
         sum.values.withUnsafeMutableBufferPointer { c in
+            let sum = c.baseAddress!
             while r0 < rows {
                 let r = min(512, rows - r0)
-                GEMM.sgemm(m: n, n: n, k: r, a: x + r0 * n, lda: n, transA: true, b: x + r0 * n, ldb: n, c: c.baseAddress!, ldc: n, beta: 1)
+                let xr = x + r0 * n
+                for i0 in stride(from: 0, to: n, by: HessianAccumulator.band) {
+                    let m = min(HessianAccumulator.band, n - i0)
+                    GEMM.sgemm(m: m, n: n - i0, k: r, a: xr + i0, lda: n, transA: true, b: xr + i0, ldb: n,
+                               c: sum + i0 * n + i0, ldc: n, beta: 1)
+                }
                 r0 += r
             }
         }

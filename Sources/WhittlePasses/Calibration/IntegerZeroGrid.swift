@@ -7,8 +7,8 @@ import WhittleKernels
 /// compressed-tensors holds it exactly as `pack-quantized` asymmetric int4 (scale d, zero point z).
 ///
 /// d keeps 7 significant bits (not f16's 11): then d·z (z has 4 bits) is exact in f16, so the stored
-/// m is exactly −d·z and Q4_1's d·q + m equals compressed-tensors' scale·(q − z) bit for bit. The
-/// cost is a step up to 2⁻⁸ (0.4%) off (max − min)/15.
+/// m is exactly −d·z and Q4_1's d·q + m equals compressed-tensors' scale·(q − z) bit for bit (d·q + m
+/// is then exact in f32, fused multiply-add or not). The cost is a step up to 2⁻⁸ (0.4%) off (max − min)/15.
 public struct IntegerZeroGrid: QuantGrid {
     public let name = "q4_1_zp"
     public let storedAs = "q4_1"

@@ -5,6 +5,8 @@
 # The same model is also saved as a compressed-tensors directory, loaded back by Whittle (same
 # perplexity expected) and checked with numpy by Scripts/fixtures/check_compressed_tensors.py.
 #   Scripts/bench/export_vs_llama.sh [--quick]      (--quick: ctx 128, 4 chunks, 2 windows)
+#   FORMAT=q4_1_zp Scripts/bench/export_vs_llama.sh  (GPTQ's grid: q4_0 by default; q4_1_zp gives Q4_1
+#   blocks with integer zero points, exported as asymmetric pack-quantized int4)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 CACHE="${WHITTLE_CACHE:-$HOME/.cache/whittle}"
@@ -13,7 +15,7 @@ SMOL="$CACHE/models/SmolLM2-135M-Instruct.Q4_1.gguf"
 TEXT=Data/text/austen_persuasion.txt
 CTX=512; CHUNKS=20; THREADS="${THREADS:-2}"
 # Calibration is not what is measured here (the file is): a few short windows keep it quick.
-WINDOWS="${WINDOWS:-4}"; CALIB_CTX="${CALIB_CTX:-128}"
+WINDOWS="${WINDOWS:-4}"; CALIB_CTX="${CALIB_CTX:-128}"; FORMAT="${FORMAT:-q4_0}"
 [ "${1:-}" = "--quick" ] && { CTX=128; CHUNKS=4; WINDOWS=2; }
 WORK="${WORK:-$(mktemp -d /tmp/whittle-export-XXXXXX)}"
 mkdir -p "$WORK"
@@ -28,8 +30,8 @@ local w = whittle
 local text = io.open("$TEXT"):read("a")
 local lm = w.lm.load("$WORK/smollm2-f32.gguf")
 -- calibrate on the second half of the book (the perplexity chunks come from its start)
-w.lm.gptq(lm, text:sub(#text // 2), {format = "q4_0", ctx = $CALIB_CTX, windows = $WINDOWS})
-lm:save("$WORK/smollm2-gptq-q4_0.gguf")
+w.lm.gptq(lm, text:sub(#text // 2), {format = "$FORMAT", ctx = $CALIB_CTX, windows = $WINDOWS})
+lm:save("$WORK/smollm2-gptq-$FORMAT.gguf")
 lm:save("$WORK/smollm2-gptq-ct/", {format = "compressed-tensors"})
 lm:save("$WORK/smollm2-gptq-f32/", {dequantize = "f32"})
 LUA
@@ -38,8 +40,8 @@ start=$(date +%s)
 echo "GPTQ ($WINDOWS windows of $CALIB_CTX) and three exports: $(( $(date +%s) - start )) s, in $WORK"
 
 ppl_of() { sed -n 's/.*Final estimate: PPL = \([0-9.]*\) +\/- \([0-9.]*\).*/\1/p'; }
-ref=$("$BIN/llama-perplexity" -m "$WORK/smollm2-gptq-q4_0.gguf" -f "$TEXT" -c "$CTX" --chunks "$CHUNKS" -t "$THREADS" 2>&1 | ppl_of)
-got=$("$WHITTLE" perplexity "$WORK/smollm2-gptq-q4_0.gguf" "$TEXT" --ctx "$CTX" --chunks "$CHUNKS" --threads "$THREADS" 2>/dev/null | ppl_of)
+ref=$("$BIN/llama-perplexity" -m "$WORK/smollm2-gptq-$FORMAT.gguf" -f "$TEXT" -c "$CTX" --chunks "$CHUNKS" -t "$THREADS" 2>&1 | ppl_of)
+got=$("$WHITTLE" perplexity "$WORK/smollm2-gptq-$FORMAT.gguf" "$TEXT" --ctx "$CTX" --chunks "$CHUNKS" --threads "$THREADS" 2>/dev/null | ppl_of)
 ct=$("$WHITTLE" perplexity "$WORK/smollm2-gptq-ct" "$TEXT" --ctx "$CTX" --chunks "$CHUNKS" --threads "$THREADS" 2>/dev/null | ppl_of)
 echo "Perplexity on $TEXT (ctx $CTX, $CHUNKS chunks, $THREADS threads)"
 printf "%-44s %12s\n" "llama-perplexity, Whittle's GGUF" "$ref"

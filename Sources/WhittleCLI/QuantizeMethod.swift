@@ -31,7 +31,7 @@ struct QuantizeMethod {
     /// by GGUF name, in TYPE's grid, ready for `GGUFQuantizer.Request.replacements`.
     func run(input: String, type: LlamaFileType, log: @escaping (String) -> Void) throws -> [String: Tensor] {
         guard let grid = Self.grid(for: type) else {
-            throw QuantizeFailure(description: "--method \(method) writes one block type: choose TYPE among \(QuantGrids.names.map { $0.uppercased() }.joined(separator: ", ")), got \(type)")
+            throw QuantizeFailure(description: "--method \(method) writes one block type: choose TYPE among \(QuantGrids.names.filter { QuantGrids.grid(named: $0)?.storedAs == $0 }.map { $0.uppercased() }.joined(separator: ", ")), got \(type)")
         }
         let passName = "quantize." + method
         let registry = PassRegistry(BuiltinPasses.all())

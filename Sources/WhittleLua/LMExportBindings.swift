@@ -10,7 +10,7 @@ enum LMExportBindings {
 
     static let lmMethods: [Binding] = [
         Binding("save", "lm:save(path, {format=\"gguf\"|\"hf\"|\"compressed-tensors\", dequantize=\"f16\"|\"bf16\"|\"f32\"})",
-                "Writes the model atomically: a path ending in .gguf gives a GGUF file llama.cpp runs (weights in their current types); a directory (\"out/\") gives a Hugging Face directory (config.json, model.safetensors, tokenizer.json). format=\"compressed-tensors\" stores Q4_0 projections as pack-quantized int4 and Q8_0 as int-quantized int8 (W8A8); dequantize= converts other block types to a float type. The recipe, the passes run and the source's SHA-256 are stored as whittle.* metadata.") { c in
+                "Writes the model atomically: a path ending in .gguf gives a GGUF file llama.cpp runs (weights in their current types); a directory (\"out/\") gives a Hugging Face directory (config.json, model.safetensors, tokenizer.json). format=\"compressed-tensors\" stores Q4_0 projections as pack-quantized int4, Q4_1 with integer zero points (GPTQ/AWQ format=\"q4_1_zp\") as pack-quantized asymmetric int4 and Q8_0 as int-quantized int8 (W8A8); dequantize= converts other block types to a float type. The recipe, the passes run and the source's SHA-256 are stored as whittle.* metadata.") { c in
             let lm = try LMBindings.model(c)
             let path = try c.string(2, "path")
             let o = try c.options(3)

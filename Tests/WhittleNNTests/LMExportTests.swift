@@ -113,6 +113,59 @@ final class LMExportTests: XCTestCase {
         XCTAssertEqual(try logits(back), reference)
     }
 
+    /// Rewrites every Q4_1 block's minimum as an integer zero point: m = f16(-d·z), z = round(-m/d) in 0...15.
+    private func snapToIntegerZeros(_ lm: LanguageModel) {
+        for (name, p) in lm.module.parameters() where name.hasSuffix("_proj.weight") && p.value.dtype == .q4_1 {
+            let bytes = p.value.storage.bytes
+            for b in 0..<(p.value.count / 32) {
+                let block = bytes + b * 20
+                let d = Float(Float16(bitPattern: block.loadUnaligned(as: UInt16.self)))
+                let m = Float(Float16(bitPattern: block.loadUnaligned(fromByteOffset: 2, as: UInt16.self)))
+                let z = d == 0 ? 0 : min(15, max(0, (-m / d).rounded()))
+                let snapped: UInt16 = z == 0 ? 0 : Float16(-d * z).bitPattern
+                block.storeBytes(of: snapped, toByteOffset: 2, as: UInt16.self)
+            }
+        }
+    }
+
+    func testIntegerZeroQ4_1IsAsymmetricPackQuantizedAndLoadsBackAsTheSameBytes() throws {
+        let lm = try LanguageModelLoader.load(path: lmFixture("llama_bf16"))
+        try quantize(lm, .q4_1) { $0.contains("mlp") }
+        snapToIntegerZeros(lm)
+        try quantize(lm, .q4_0) { !$0.contains("mlp") }
+        let reference = try logits(lm)
+        var o = HFExport.Options()
+        o.compressedTensors = true
+        try HFExport.save(lm, to: scratch + "/ct", options: o, provenance: [])
+        let config = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: scratch + "/ct/config.json"))) as? [String: Any])
+        let q = try XCTUnwrap(config["quantization_config"] as? [String: Any])
+        XCTAssertEqual(q["format"] as? String, "pack-quantized", "symmetric and asymmetric int4 share the format")
+        let groups = try XCTUnwrap(q["config_groups"] as? [String: [String: Any]]).values
+        let asymmetric = try XCTUnwrap(groups.first { ($0["weights"] as? [String: Any])?["symmetric"] as? Bool == false })
+        // down_proj's 48 columns do not fit blocks of 32: it stays bf16 and is ignored.
+        XCTAssertEqual(Set(asymmetric["targets"] as? [String] ?? []), Set((0..<2).flatMap { l in ["gate", "up"].map { "model.layers.\(l).mlp.\($0)_proj" } }))
+        XCTAssertEqual(groups.count, 2)
+        let st = try SafetensorsFile.open(scratch + "/ct/model.safetensors")
+        XCTAssertNil(st.entry(named: "model.layers.0.self_attn.q_proj.weight_zero_point"), "symmetric: no zero point")
+        XCTAssertEqual(st.entry(named: "model.layers.0.mlp.gate_proj.weight_zero_point")?.shape, [48 / 8, 1], "8 rows per int32")
+        XCTAssertEqual(st.entry(named: "model.layers.0.mlp.gate_proj.weight_zero_point")?.dtype, .i32)
+        let back = try LanguageModelLoader.load(path: scratch + "/ct")
+        let original = Dictionary(uniqueKeysWithValues: lm.module.parameters().map { ($0.name, $0.parameter.value) })
+        for (name, p) in back.module.parameters() where name.hasSuffix("_proj.weight") {
+            let a = try XCTUnwrap(original[name]), b = p.value
+            XCTAssertEqual(b.dtype, a.dtype, name)
+            XCTAssertEqual(Data(bytes: b.storage.bytes, count: b.byteCount), Data(bytes: a.storage.bytes, count: a.byteCount), name)
+        }
+        XCTAssertEqual(try logits(back), reference)
+        // Saved again from the loaded directory: the same tensors, byte for byte.
+        try HFExport.save(back, to: scratch + "/again", options: o, provenance: [])
+        let again = try SafetensorsFile.open(scratch + "/again/model.safetensors")
+        for e in st.entries {
+            let a = try st.tensor(named: e.name), b = try again.tensor(named: e.name)
+            XCTAssertEqual(Data(bytes: b.storage.bytes, count: b.byteCount), Data(bytes: a.storage.bytes, count: a.byteCount), e.name)
+        }
+    }
+
     func testAFormatThatCannotHoldATypeNamesItAndWritesNothing() throws {
         let lm = try LanguageModelLoader.load(path: lmFixture("qwen2"))
         try quantize(lm, .q4_1)
@@ -122,7 +175,9 @@ final class LMExportTests: XCTestCase {
         var ct = HFExport.Options()
         ct.compressedTensors = true
         XCTAssertThrowsError(try HFExport.save(lm, to: scratch + "/ct", options: ct, provenance: [])) { e in
-            XCTAssertTrue("\(e)".contains("q_proj.weight") && "\(e)".contains("Q4_1"), "\(e)")
+            // llama.cpp's Q4_1 minimum is the block's own minimum, not -d·z for an integer z.
+            XCTAssertTrue("\(e)".contains("'model.layers.0.self_attn.q_proj.weight' is Q4_1") && "\(e)".contains("not an integer zero point")
+                          && "\(e)".contains("format=\"q4_1_zp\""), "\(e)")
         }
         let left = try FileManager.default.contentsOfDirectory(atPath: scratch)
         XCTAssertEqual(left, [], "nothing is written")
@@ -156,14 +211,27 @@ final class LMExportTests: XCTestCase {
     }
 
     func testReadsAndRewritesTheNumpyCompressedTensorsFixture() throws {
-        // Made by Scripts/fixtures/check_compressed_tensors.py from the format's rules.
+        // Made by Scripts/fixtures/check_compressed_tensors.py from the format's rules: attention
+        // symmetric int4, gate/up asymmetric int4 (zero points), down int8, all in groups of 32.
         let lm = try LanguageModelLoader.load(path: lmFixture("llama_ct"))
         let expected = try SafetensorsFile.open(lmFixture("llama_ct_expected.safetensors"))
         let mine = weights(lm)
         XCTAssertEqual(Set(mine.keys), Set(expected.entries.map(\.name)))
-        for e in expected.entries {
+        let types = Dictionary(uniqueKeysWithValues: lm.module.parameters().map { ($0.name, $0.parameter.value.dtype) })
+        XCTAssertEqual(types["model.layers.0.self_attn.q_proj.weight"], .q4_0)
+        XCTAssertEqual(types["model.layers.0.mlp.gate_proj.weight"], .q4_1)
+        XCTAssertEqual(types["model.layers.0.mlp.up_proj.weight"], .q4_1)
+        XCTAssertEqual(types["model.layers.0.mlp.down_proj.weight"], .q8_0)
+        for e in expected.entries where !e.name.hasSuffix("mlp.up_proj.weight") {
             XCTAssertEqual(mine[e.name], try expected.tensor(named: e.name).toArray(), e.name)
         }
+        // up_proj's scales use all 11 bits of f16, so Q4_1's m = f16(-scale·z) is rounded, by at most
+        // 2^-11·scale·z (scales are below 0.03, z at most 15), from the format's scale·(q - zero point).
+        let up = try XCTUnwrap(mine["model.layers.0.mlp.up_proj.weight"])
+        let upExpected = try expected.tensor(named: "model.layers.0.mlp.up_proj.weight").toArray()
+        XCTAssertEqual(up.count, upExpected.count)
+        for (a, b) in zip(up, upExpected) { XCTAssertEqual(a, b, accuracy: 0.03 * 15 / 2048) }
+        XCTAssertNotEqual(up, upExpected, "rounded m: not bit-equal (else the fixture does not test it)")
         var o = HFExport.Options()
         o.compressedTensors = true
         try HFExport.save(lm, to: scratch + "/ct", options: o, provenance: [])

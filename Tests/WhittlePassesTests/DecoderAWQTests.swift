@@ -79,6 +79,33 @@ final class DecoderAWQTests: XCTestCase {
         XCTAssertLessThan(eA, 0.9 * eR, "awq \(eA) vs rtn \(eR)")
     }
 
+    /// quantize.awq{format="q4_1_zp"}: Q4_1 blocks whose minima are integer zero points (m = -d·z),
+    /// which compressed-tensors export then holds as asymmetric int4.
+    func testAWQIntoIntegerZeroQ4_1ExportsAsCompressedTensors() throws {
+        let dir = try RandomLlama.write(hidden: hidden, ffn: ffn, vocab: vocab, layers: 1)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let lm = try LanguageModelLoader.load(path: dir)
+        let calib = try TokenWindows(tokens: tokens(64 * 4, seed: 1), ctx: 64, count: 4, seed: 3, source: "test")
+        let report = try PassRegistry(BuiltinPasses.all()).run("quantize.awq", on: lm, options: ["data": .windows(calib), "format": .string("q4_1_zp")])
+        XCTAssertEqual(report.rows.count, 7)
+        for (name, p) in lm.module.parameters() where name.hasSuffix("_proj.weight") {
+            XCTAssertEqual(p.value.dtype, .q4_1, name)
+            let bytes = UnsafeRawPointer(p.value.storage.bytes)
+            for b in 0..<(p.value.count / 32) {
+                let d = Float(Float16(bitPattern: bytes.loadUnaligned(fromByteOffset: b * 20, as: UInt16.self)))
+                let m = Float(Float16(bitPattern: bytes.loadUnaligned(fromByteOffset: b * 20 + 2, as: UInt16.self)))
+                let z = d == 0 ? 0 : -m / d
+                XCTAssertTrue(z == z.rounded() && z >= 0 && z <= 15 && m == -d * z, "\(name) block \(b): d \(d) m \(m)")
+            }
+        }
+        let out = NSTemporaryDirectory() + "whittle-awq-zp-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        var o = HFExport.Options()
+        o.compressedTensors = true
+        try HFExport.save(lm, to: out, options: o, provenance: [])
+        XCTAssertTrue(FileManager.default.fileExists(atPath: out + "/model.safetensors"))
+    }
+
     func testBadOptionsFailBeforeAnyWeightChanges() throws {
         // ffn 80 is not a multiple of q4_0's 32-blocks: down_proj's rows cannot be quantized.
         let lm = try LanguageModelLoader.load(path: try RandomLlama.write(hidden: hidden, ffn: 80, vocab: vocab, layers: 2))

@@ -1,4 +1,5 @@
 import Foundation
+import WhittleData
 import WhittleFormats
 import WhittleKernels
 import WhittleNN
@@ -53,6 +54,50 @@ final class DecoderGPTQTests: XCTestCase {
         let held = (0..<6).map { tokens(64, seed: 100 + UInt64($0)) }
         let eG = try logitsError(base, gptq, held), eR = try logitsError(base, rtn, held)
         XCTAssertLessThan(eG, 0.85 * eR, "gptq \(eG) vs rtn \(eR)")
+    }
+
+    /// quantize.gptq{format="q4_1_zp"}: Q4_1 blocks with integer zero points, which compressed-tensors
+    /// holds as asymmetric pack-quantized int4 (weight_zero_point, symmetric=false) and which load
+    /// back as the same Q4_1 bytes, hence the same logits.
+    func testIntegerZeroGPTQExportsAsAsymmetricCompressedTensorsAndLoadsBackExactly() throws {
+        let dir = try makeModel()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let lm = try LanguageModelLoader.load(path: dir)
+        let calib = try TokenWindows(tokens: tokens(64 * 8, seed: 1), ctx: 64, count: 8, seed: 3, source: "test")
+        let report = try PassRegistry(BuiltinPasses.all()).run("quantize.gptq", on: lm, options: ["format": .string("q4_1_zp"), "data": .windows(calib)])
+        XCTAssertEqual(report.rows.count, layers * 7)
+        let projections = lm.module.parameters().filter { $0.name.hasSuffix("_proj.weight") }
+        XCTAssertEqual(projections.count, layers * 7)
+        for (name, p) in projections { XCTAssertEqual(p.value.dtype, .q4_1, name) }
+        let out = NSTemporaryDirectory() + "whittle-asym-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        var o = HFExport.Options()
+        o.compressedTensors = true
+        try HFExport.save(lm, to: out, options: o, provenance: [])
+        let st = try SafetensorsFile.open(out + "/model.safetensors")
+        let zp = try XCTUnwrap(st.entry(named: "model.layers.0.mlp.gate_proj.weight_zero_point"))
+        XCTAssertEqual(zp.dtype, .i32)
+        XCTAssertEqual(zp.shape, [ffn / 8, hidden / 32], "zero points packed 8 rows per int32")
+        XCTAssertEqual(st.entry(named: "model.layers.0.mlp.gate_proj.weight_packed")?.shape, [ffn, hidden / 8])
+        XCTAssertEqual(st.entry(named: "model.layers.0.mlp.gate_proj.weight_scale")?.shape, [ffn, hidden / 32])
+        let config = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/config.json"))) as? [String: Any])
+        let q = try XCTUnwrap(config["quantization_config"] as? [String: Any])
+        XCTAssertEqual(q["format"] as? String, "pack-quantized")
+        let groups = try XCTUnwrap(q["config_groups"] as? [String: [String: Any]])
+        XCTAssertEqual(groups.count, 1)
+        let weights = try XCTUnwrap(groups["group_0"]?["weights"] as? [String: Any])
+        XCTAssertEqual(weights["symmetric"] as? Bool, false)
+        XCTAssertEqual(weights["num_bits"] as? Int, 4)
+        XCTAssertEqual(weights["group_size"] as? Int, 32)
+        let back = try LanguageModelLoader.load(path: out)
+        let mine = Dictionary(uniqueKeysWithValues: lm.module.parameters().map { ($0.name, $0.parameter.value) })
+        for (name, p) in back.module.parameters() where name.hasSuffix("_proj.weight") {
+            let a = try XCTUnwrap(mine[name]), b = p.value
+            XCTAssertEqual(b.dtype, .q4_1, name)
+            XCTAssertEqual(Data(bytes: b.storage.bytes, count: b.byteCount), Data(bytes: a.storage.bytes, count: a.byteCount), name)
+        }
+        let held = (0..<2).map { tokens(32, seed: 200 + UInt64($0)) }
+        for ids in held { XCTAssertEqual(try back.logits(ids).toArray(), try lm.logits(ids).toArray()) }
     }
 
     func testImatrixNamesAndCountsAndRefusals() throws {

@@ -6,31 +6,46 @@ import WhittleTensor
 /// The compressed-tensors layout (vLLM, transformers, llm-compressor) for ggml blocks that map onto it
 /// exactly: Q4_0 is symmetric int4 with groups of 32 (`pack-quantized`: `weight_packed` int32 holding
 /// 8 values q + 8, element j of each word at bits 4j; `weight_scale` (rows, cols/32) f16; `weight_shape`),
-/// Q8_0 is symmetric int8 with groups of 32 (`int-quantized`: `weight` int8 and `weight_scale`), and a
-/// W8A8 projection (SmoothQuant: int8 weight, one f32 scale per output channel, int8 activations per
-/// token) is `int-quantized` with the `channel` strategy (`weight_scale` (rows, 1) f32).
-/// A value is scale × q, so the scales and codes carry over bit for bit, both ways.
+/// Q4_1 whose minimum is an integer zero point (m = −d·z, as the `q4_1_zp` grid writes it) is asymmetric
+/// int4 with groups of 32 (the same plus `weight_zero_point`, see AsymmetricInt4), Q8_0 is symmetric
+/// int8 with groups of 32 (`int-quantized`: `weight` int8 and `weight_scale`), and a W8A8 projection
+/// (SmoothQuant: int8 weight, one f32 scale per output channel, int8 activations per token) is
+/// `int-quantized` with the `channel` strategy (`weight_scale` (rows, 1) f32).
+/// A value is scale × (q − zero point), so the scales and codes carry over bit for bit, both ways.
 public enum CompressedTensors {
-    /// The layouts written: int4 or int8 with groups of 32 (Q4_0, Q8_0), int8 per channel (W8A8).
+    /// The layouts written: int4 (symmetric or with zero points) or int8 with groups of 32 (Q4_0,
+    /// Q4_1 with integer zeros, Q8_0), int8 per channel (W8A8).
     public enum Scheme: Hashable {
-        case int4, int8, int8Channel
+        case int4, int4Asymmetric, int8, int8Channel
         /// compressed-tensors' format name.
-        var format: String { self == .int4 ? "pack-quantized" : "int-quantized" }
+        var format: String { self == .int4 || self == .int4Asymmetric ? "pack-quantized" : "int-quantized" }
     }
 
-    /// The scheme a ggml type maps onto, or nil.
-    static func scheme(for dtype: DType) -> Scheme? {
-        switch dtype {
+    /// The scheme a block tensor maps onto exactly, or nil (Q4_1 only when every block's zero is an integer).
+    static func scheme(for w: Tensor) -> Scheme? {
+        switch w.dtype {
         case .q4_0: return .int4
+        case .q4_1: return w.rank == 2 && AsymmetricInt4.hasIntegerZeros(w) ? .int4Asymmetric : nil
         case .q8_0: return .int8
         default: return nil
         }
     }
 
-    /// The tensors that replace `<module>.weight` (rows, cols) stored as Q4_0 or Q8_0.
+    /// Why a block tensor `name` cannot be written in compressed-tensors form (and what to do instead).
+    static func refusal(_ w: Tensor, name: String) -> String {
+        let type = w.dtype.description.uppercased()
+        if w.dtype == .q4_1, w.rank == 2 {
+            do { _ = try AsymmetricInt4.zeros(w) } catch let e as AsymmetricInt4.NonInteger {
+                return "tensor '\(name)' is Q4_1 whose minimum is not an integer zero point (row \(e.row), group \(e.group): d=\(e.d), m=\(e.m), not -d*z for an integer z in 0...15), which compressed-tensors' asymmetric int4 needs: quantize with format=\"q4_1_zp\" (quantize.gptq, quantize.awq), requantize to q4_0, or pass dequantize=\"f16\""
+            } catch {}
+        }
+        return "tensor '\(name)' is \(type): compressed-tensors export holds Q4_0 (int4), Q4_1 with integer zero points (asymmetric int4, format=\"q4_1_zp\") and Q8_0 (int8) weights; requantize it or pass dequantize=\"f16\""
+    }
+
+    /// The tensors that replace `<module>.weight` (rows, cols) stored as Q4_0, Q4_1 (integer zeros) or Q8_0.
     static func compress(_ w: Tensor, module: String) throws -> [(name: String, tensor: Tensor)] {
-        guard w.rank == 2, let scheme = scheme(for: w.dtype) else {
-            throw ExportError("tensor '\(module).weight' is \(w.dtype): compressed-tensors export takes q4_0 (pack-quantized) or q8_0 (int-quantized) weights")
+        guard w.rank == 2, let scheme = scheme(for: w) else {
+            throw ExportError(refusal(w, name: module + ".weight"))
         }
         let rows = w.shape[0], cols = w.shape[1], groups = cols / 32
         let blockBytes = w.dtype.size
@@ -38,15 +53,17 @@ public enum CompressedTensors {
         let scale = try Tensor(zeros: [rows, groups], dtype: .f16)
         let scales = scale.storage.bytes.assumingMemoryBound(to: UInt16.self)
         switch scheme {
-        case .int4:
+        case .int4, .int4Asymmetric:
             let packed = try Tensor(zeros: [rows, cols / 8], dtype: .i32)
             let words = packed.storage.bytes.assumingMemoryBound(to: UInt32.self)
+            // Q4_0: d then the nibbles; Q4_1: d, m, then the nibbles.
+            let nibblesAt = scheme == .int4 ? 2 : 4
             for b in 0..<(rows * groups) {
                 let block = src + b * blockBytes
                 scales[b] = block.loadUnaligned(as: UInt16.self)
-                let qs = block + 2
-                // ggml: element j is the low nibble of qs[j], element j + 16 the high nibble; each is q + 8,
-                // which is exactly compressed-tensors' unsigned code.
+                let qs = block + nibblesAt
+                // ggml: element j is the low nibble of qs[j], element j + 16 the high nibble; each is q + 8
+                // (Q4_1: the unsigned code q, i.e. the signed q - 8 plus 8), exactly compressed-tensors' code.
                 var codes = [UInt32](repeating: 0, count: 32)
                 for j in 0..<16 {
                     let byte = qs.load(fromByteOffset: j, as: UInt8.self)
@@ -62,7 +79,11 @@ public enum CompressedTensors {
             let shape = try Tensor(zeros: [2], dtype: .i64)
             let dims = shape.storage.bytes.assumingMemoryBound(to: Int64.self)
             dims[0] = Int64(rows); dims[1] = Int64(cols)
-            return [("\(module).weight_packed", packed), ("\(module).weight_scale", scale), ("\(module).weight_shape", shape)]
+            var out: [(name: String, tensor: Tensor)] = [("\(module).weight_packed", packed), ("\(module).weight_scale", scale), ("\(module).weight_shape", shape)]
+            if scheme == .int4Asymmetric {
+                out.append(("\(module).weight_zero_point", try AsymmetricInt4.packZeros(try AsymmetricInt4.zeros(w), rows: rows, groups: groups)))
+            }
+            return out
         case .int8, .int8Channel:  // scheme(for:) gives .int8Channel for no ggml type: W8A8 goes through compressChannels
             let q = try Tensor(zeros: [rows, cols], dtype: .i8)
             let dst = q.storage.bytes
@@ -85,18 +106,19 @@ public enum CompressedTensors {
 
     /// The `quantization_config` of config.json for modules quantized by `schemes`, the rest ignored.
     static func quantizationConfig(_ schemes: [String: Scheme], ignore: [String]) -> [String: Any] {
-        func weights(_ bits: Int, channel: Bool) -> [String: Any] {
-            ["num_bits": bits, "type": "int", "symmetric": true, "strategy": channel ? "channel" : "group",
+        func weights(_ bits: Int, channel: Bool, symmetric: Bool) -> [String: Any] {
+            ["num_bits": bits, "type": "int", "symmetric": symmetric, "strategy": channel ? "channel" : "group",
              "group_size": channel ? NSNull() : 32 as Any, "dynamic": false,
              "actorder": NSNull(), "block_structure": NSNull(), "observer": "minmax", "observer_kwargs": [String: Any]()]
         }
         var groups: [String: Any] = [:]
         let used = Set(schemes.values)
         let mixed = used.count > 1
-        for scheme in [Scheme.int4, .int8, .int8Channel] where used.contains(scheme) {
-            var g: [String: Any] = ["weights": weights(scheme == .int4 ? 4 : 8, channel: scheme == .int8Channel),
+        for scheme in [Scheme.int4, .int4Asymmetric, .int8, .int8Channel] where used.contains(scheme) {
+            let int4 = scheme == .int4 || scheme == .int4Asymmetric
+            var g: [String: Any] = ["weights": weights(int4 ? 4 : 8, channel: scheme == .int8Channel, symmetric: scheme != .int4Asymmetric),
                                     "output_activations": NSNull(), "format": scheme.format]
-            g["input_activations"] = scheme != .int4
+            g["input_activations"] = !int4
                 ? ["num_bits": 8, "type": "int", "symmetric": true, "strategy": "token", "dynamic": true, "observer": NSNull()] as [String: Any]
                 : NSNull()
             // One scheme covers every Linear not ignored; a mixture names its modules.
@@ -112,9 +134,10 @@ public enum CompressedTensors {
 }
 
 /// A Hugging Face directory in compressed-tensors form read back as Whittle tensors: group-32
-/// symmetric int4/int8 weights become Q4_0/Q8_0 blocks (exactly what was exported), per-channel
-/// symmetric int8 weights stay int8 and run as W8A8 (int8 activations per token, as SmoothQuant
-/// exports declare); other group sizes and asymmetric zero points are dequantized to f32.
+/// symmetric int4/int8 weights become Q4_0/Q8_0 blocks and group-32 asymmetric int4 weights Q4_1
+/// blocks (exactly what was exported), per-channel symmetric int8 weights stay int8 and run as W8A8
+/// (int8 activations per token, as SmoothQuant exports declare); other group sizes and int8 zero
+/// points are dequantized to f32.
 final class CompressedTensorsWeights: WeightSource {
     private let base: WeightSource
     private let names: [String]
@@ -189,14 +212,20 @@ final class CompressedTensorsWeights: WeightSource {
             // the decoder attaches `weight_scale`, so the model runs with int8 activations again.
             return codes
         }
-        if zero == nil && group == 32 && (scale.dtype == .f16 || scale.dtype == .f32 || scale.dtype == .bf16) {
+        let blockScales = group == 32 && (scale.dtype == .f16 || scale.dtype == .f32 || scale.dtype == .bf16)
+        if zero == nil && blockScales {
             return try blocks(q, s, rows: rows, cols: cols, bits: bits)
         }
         // General case: dense f32, value = scale * (q - zero point); zero points are packed along rows.
         var zp = [Float](repeating: 0, count: rows * scale.shape[1])
         if let zero {
-            let z = try zeroPoints(zero, rows: rows, groups: scale.shape[1], bits: bits, name: module)
-            zp = z
+            zp = try zeroPoints(zero, rows: rows, groups: scale.shape[1], bits: bits, name: module)
+            // Asymmetric int4 in groups of 32 with int4 zero points is Q4_1 with m = -d*z (exact when d*z
+            // is an f16, as the q4_1_zp grid makes it; else m is d*z rounded to f16, under 1% of a step).
+            if bits == 4 && blockScales && zp.allSatisfy({ $0 >= -8 && $0 <= 7 && $0.rounded() == $0 }) {
+                let scaleBits = (0..<s.count).map { halfBits(s.floats[$0]) }
+                return try AsymmetricInt4.blocks(codes: q, scaleBits: scaleBits, zeros: zp.map { UInt8(Int($0) + 8) }, rows: rows, cols: cols)
+            }
         }
         let out = try Tensor(zeros: [rows, cols])
         for r in 0..<rows {

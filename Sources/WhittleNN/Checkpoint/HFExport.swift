@@ -7,11 +7,12 @@ import WhittleTensor
 /// `lm:save("outdir/")`: a Hugging Face directory (config.json, model.safetensors,
 /// tokenizer.json, tokenizer_config.json). Weights are stored as f32/f16/bf16; ggml block
 /// weights are refused by name and type unless `dequantize` gives a float type, or the
-/// compressed-tensors layout holds them (Q4_0 → pack-quantized int4, Q8_0 → int-quantized int8).
+/// compressed-tensors layout holds them (Q4_0 → pack-quantized int4, Q4_1 with integer zero points →
+/// pack-quantized asymmetric int4, Q8_0 → int-quantized int8).
 public enum HFExport {
     /// How weights are stored.
     public struct Options {
-        /// Store Q4_0/Q8_0 projection weights in compressed-tensors form.
+        /// Store Q4_0/Q4_1 (integer zeros)/Q8_0 projection weights in compressed-tensors form.
         public var compressedTensors = false
         /// Convert block-typed tensors that the format cannot hold to this float type (f32, f16, bf16).
         public var dequantize: DType?
@@ -60,13 +61,13 @@ public enum HFExport {
                 continue
             }
             if options.compressedTensors, isProjection, let module {
-                if let scheme = CompressedTensors.scheme(for: t.dtype) {
+                if let scheme = CompressedTensors.scheme(for: t) {
                     tensors += try CompressedTensors.compress(t, module: module)
                     schemes[module] = scheme
                     continue
                 }
                 if t.dtype.ggmlBlockType != nil && options.dequantize == nil {
-                    throw ExportError("tensor '\(name)' is \(t.dtype.description.uppercased()): compressed-tensors export holds Q4_0 (int4) and Q8_0 (int8) weights; requantize it or pass dequantize=\"f16\"")
+                    throw ExportError(CompressedTensors.refusal(t, name: name))
                 }
                 ignore.append(module)
             } else if options.compressedTensors, name == "lm_head.weight" {
@@ -74,7 +75,7 @@ public enum HFExport {
             }
             if SafetensorsDType(t.dtype) == nil || t.dtype.ggmlBlockType != nil {
                 guard let target = options.dequantize else {
-                    throw ExportError("tensor '\(name)' is \(t.dtype.description.uppercased()), which a Hugging Face safetensors file cannot hold (f32, f16, bf16); pass dequantize=\"f16\" (or f32, bf16)\(options.compressedTensors ? "" : ", or format=\"compressed-tensors\" for Q4_0/Q8_0 weights")")
+                    throw ExportError("tensor '\(name)' is \(t.dtype.description.uppercased()), which a Hugging Face safetensors file cannot hold (f32, f16, bf16); pass dequantize=\"f16\" (or f32, bf16)\(options.compressedTensors ? "" : ", or format=\"compressed-tensors\" for Q4_0, Q8_0 and integer-zero Q4_1 (q4_1_zp) weights")")
                 }
                 t = try convert(t, to: target, name: name)
             }
@@ -85,7 +86,7 @@ public enum HFExport {
         config["torch_dtype"] = dominantFloatType(tensors)
         if options.compressedTensors {
             guard !schemes.isEmpty else {
-                throw ExportError("compressed-tensors export: no projection weight is Q4_0, Q8_0 or W8A8 (quantize first, e.g. whittle.lm.gptq, quantize.weights or quantize.smoothquant)")
+                throw ExportError("compressed-tensors export: no projection weight is Q4_0, Q8_0 or W8A8, nor Q4_1 with integer zero points (quantize first, e.g. whittle.lm.gptq (format=\"q4_1_zp\" for asymmetric int4), quantize.weights or quantize.smoothquant)")
             }
             config["quantization_config"] = CompressedTensors.quantizationConfig(schemes, ignore: Array(Set(ignore)))
         } else {

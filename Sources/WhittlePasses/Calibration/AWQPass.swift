@@ -11,7 +11,7 @@ public final class AWQPass: LanguageModelPass {
     public var languageModelOnly: Bool { true }
     public var languageModelParams: [PassParam] {
         [
-            PassParam("format", .string, default: .string("q4_0"), choices: QuantGrids.names, doc: "ggml block grid the weights land in."),
+            PassParam("format", .string, default: .string("q4_0"), choices: QuantGrids.names, doc: "ggml block grid the weights land in; q4_1_zp is Q4_1 with integer zero points (asymmetric int4, which compressed-tensors export holds)."),
             calibrationParam,
             PassParam("n_grid", .integer, default: .integer(20), min: 1, max: 100, doc: "Points of the scale ratio searched in [0, 1)."),
             PassParam("duo_scaling", .bool, default: .bool(true), doc: "Scales from activations and weights (x^a / w^(1-a), AutoAWQ's default) rather than activations only."),

@@ -59,7 +59,7 @@ enum DecoderAWQ {
 
     /// Runs AWQ on every block; weights end as tensors in the grid's ggml type.
     static func run(_ model: DecoderModel, windows: [[Int]], grid: QuantGrid, options: AWQ.Options, log: (String) -> Void) throws -> [Row] {
-        guard let gtype = GGMLType(name: grid.name), let dtype = DType(ggml: gtype) else {
+        guard let gtype = GGMLType(name: grid.storedAs), let dtype = DType(ggml: gtype) else {
             throw CalibrationError.invalid("awq: no tensor type for grid \(grid.name)")
         }
         try validate(model, grid: grid)

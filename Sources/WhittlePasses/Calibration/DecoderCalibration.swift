@@ -146,7 +146,7 @@ public enum DecoderCompression {
     /// grid's blocks are an error before any weight changes.
     public static func gptq(_ model: DecoderModel, windows: [[Int]], grid: QuantGrid, options: GPTQ.Options,
                             limits: DecoderCalibration.Limits = .init(), log: (String) -> Void) throws -> [Row] {
-        guard let g = GGMLType(name: grid.name), let dtype = DType(ggml: g) else {
+        guard let g = GGMLType(name: grid.storedAs), let dtype = DType(ggml: g) else {
             throw CalibrationError.invalid("gptq: no tensor type for grid \(grid.name)")
         }
         for b in 0..<model.blockCount {

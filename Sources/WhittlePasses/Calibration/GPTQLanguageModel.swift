@@ -7,7 +7,7 @@ import WhittleTensor
 extension GPTQPass: LanguageModelPass {
     public var languageModelParams: [PassParam] {
         [
-            PassParam("format", .string, default: .string("q4_0"), choices: QuantGrids.names, doc: "ggml block grid the weights land in."),
+            PassParam("format", .string, default: .string("q4_0"), choices: QuantGrids.names, doc: "ggml block grid the weights land in; q4_1_zp is Q4_1 with integer zero points (asymmetric int4, which compressed-tensors export holds)."),
             calibrationParam,
             PassParam("block_size", .integer, default: .integer(128), min: 32, max: 4096, doc: "Columns per lazy update batch (a multiple of 32)."),
             PassParam("damp", .number, default: .number(0.01), min: 0, max: 1, minExclusive: true, doc: "Hessian damping as a fraction of its mean diagonal; raised tenfold (up to 3 times) when Cholesky fails."),

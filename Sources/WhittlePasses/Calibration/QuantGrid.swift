@@ -7,6 +7,8 @@ import WhittleKernels
 public protocol QuantGrid {
     /// Format name as users write it ("q4_0").
     var name: String { get }
+    /// The ggml type the blocks are stored as ("q4_1" for q4_1_zp); `name` for the plain formats.
+    var storedAs: String { get }
     /// Weights per block.
     var blockSize: Int { get }
     /// Bytes per block in the stored layout.
@@ -17,6 +19,10 @@ public protocol QuantGrid {
     func round(_ v: Float, _ p: GridParams, element j: Int) -> (code: Int32, value: Float)
     /// Writes a block from its parameters and codes.
     func encode(_ p: GridParams, codes: UnsafePointer<Int32>, into out: UnsafeMutableRawPointer)
+}
+
+extension QuantGrid {
+    public var storedAs: String { name }
 }
 
 /// One block's fitted parameters: an f16 scale and (for the offset formats) an f16 minimum,
@@ -43,12 +49,13 @@ public enum QuantGrids {
         case "q4_1": return OffsetBlockGrid.q4_1
         case "q5_1": return OffsetBlockGrid.q5_1
         case "iq4_nl": return IQ4NLGrid()
+        case "q4_1_zp": return IntegerZeroGrid()
         default: return nil
         }
     }
 
     /// Every supported grid name.
-    public static let names = ["q4_0", "q4_1", "q5_0", "q5_1", "q8_0", "iq4_nl"]
+    public static let names = ["q4_0", "q4_1", "q5_0", "q5_1", "q8_0", "iq4_nl", "q4_1_zp"]
 }
 
 @inline(__always) func nearest(_ x: Float, _ lo: Int32, _ hi: Int32) -> Int32 {

@@ -26,8 +26,8 @@ WHITTLE=.build/release/whittle
 SMOL="$(Scripts/models/fetch.sh)/SmolLM2-135M-Instruct.Q4_1.gguf"
 mkdir -p "$WORK"
 F32="$WORK/smollm2-f32.gguf"; RTN="$WORK/smollm2-rtn-q4_0.gguf"
-[ -f "$F32" ] || "$WHITTLE" quantize "$SMOL" "$F32" F32 --allow-requantize > "$WORK/make-f32.log"
-[ -f "$RTN" ] || "$WHITTLE" quantize "$F32" "$RTN" Q4_0 --pure --token-embedding-type f32 > "$WORK/make-rtn.log"
+[ -f "$F32" ] || "$WHITTLE" quantize "$SMOL" "$F32" F32 --allow-requantize > "$WORK/make-f32.log" 2>&1
+[ -f "$RTN" ] || "$WHITTLE" quantize "$F32" "$RTN" Q4_0 --pure --token-embedding-type f32 > "$WORK/make-rtn.log" 2>&1
 
 failed=0
 run() {

@@ -94,11 +94,7 @@ final class LMExportTests: XCTestCase {
         try quantize(lm, .q4_0) { !$0.contains("mlp") }
         try quantize(lm, .q8_0) { $0.contains("mlp") }
         let reference = try logits(lm)
-        var o = HFExport.Options()
-        o.compressedTensors = true
-        try HFExport.save(lm, to: scratch + "/ct", options: o, provenance: [])
-        let config = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: scratch + "/ct/config.json"))) as? [String: Any])
-        let q = try XCTUnwrap(config["quantization_config"] as? [String: Any])
+        let q = try saveCompressedTensors(lm)
         XCTAssertEqual(q["quant_method"] as? String, "compressed-tensors")
         XCTAssertEqual(q["format"] as? String, "mixed-precision")
         XCTAssertEqual(Set(q["ignore"] as? [String] ?? []), ["model.layers.0.mlp.down_proj", "model.layers.1.mlp.down_proj", "lm_head"])
@@ -111,6 +107,16 @@ final class LMExportTests: XCTestCase {
         XCTAssertEqual(back.module.parameters().first { $0.name == "model.layers.0.mlp.up_proj.weight" }?.parameter.value.dtype, .q8_0)
         XCTAssertEqual(weights(back), weights(lm))
         XCTAssertEqual(try logits(back), reference)
+    }
+
+    /// Saves `lm` as compressed-tensors to scratch/`dir` and returns its config.json's quantization_config.
+    @discardableResult
+    private func saveCompressedTensors(_ lm: LanguageModel, to dir: String = "ct") throws -> [String: Any] {
+        var o = HFExport.Options()
+        o.compressedTensors = true
+        try HFExport.save(lm, to: scratch + "/" + dir, options: o, provenance: [])
+        let config = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: scratch + "/" + dir + "/config.json"))) as? [String: Any])
+        return try XCTUnwrap(config["quantization_config"] as? [String: Any])
     }
 
     /// Rewrites every Q4_1 block's minimum as an integer zero point: m = f16(-d·z), z = round(-m/d) in 0...15.
@@ -134,11 +140,7 @@ final class LMExportTests: XCTestCase {
         snapToIntegerZeros(lm)
         try quantize(lm, .q4_0) { !$0.contains("mlp") }
         let reference = try logits(lm)
-        var o = HFExport.Options()
-        o.compressedTensors = true
-        try HFExport.save(lm, to: scratch + "/ct", options: o, provenance: [])
-        let config = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: scratch + "/ct/config.json"))) as? [String: Any])
-        let q = try XCTUnwrap(config["quantization_config"] as? [String: Any])
+        let q = try saveCompressedTensors(lm)
         XCTAssertEqual(q["format"] as? String, "pack-quantized", "symmetric and asymmetric int4 share the format")
         let groups = try XCTUnwrap(q["config_groups"] as? [String: [String: Any]]).values
         let asymmetric = try XCTUnwrap(groups.first { ($0["weights"] as? [String: Any])?["symmetric"] as? Bool == false })
@@ -158,7 +160,7 @@ final class LMExportTests: XCTestCase {
         }
         XCTAssertEqual(try logits(back), reference)
         // Saved again from the loaded directory: the same tensors, byte for byte.
-        try HFExport.save(back, to: scratch + "/again", options: o, provenance: [])
+        try saveCompressedTensors(back, to: "again")
         let again = try SafetensorsFile.open(scratch + "/again/model.safetensors")
         for e in st.entries {
             let a = try st.tensor(named: e.name), b = try again.tensor(named: e.name)

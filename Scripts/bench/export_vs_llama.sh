@@ -7,12 +7,7 @@
 #   Scripts/bench/export_vs_llama.sh [--quick]      (--quick: ctx 128, 4 chunks, 2 windows)
 #   FORMAT=q4_1_zp Scripts/bench/export_vs_llama.sh  (GPTQ's grid: q4_0 by default; q4_1_zp gives Q4_1
 #   blocks with integer zero points, exported as asymmetric pack-quantized int4)
-set -euo pipefail
-cd "$(dirname "$0")/../.."
-CACHE="${WHITTLE_CACHE:-$HOME/.cache/whittle}"
-BIN="${LLAMA_BIN:-$CACHE/llama.cpp-0.3.36/build/bin}"
-SMOL="$CACHE/models/SmolLM2-135M-Instruct.Q4_1.gguf"
-TEXT=Data/text/austen_persuasion.txt
+source "$(dirname "$0")/llm_peer_paths.sh"
 CTX=512; CHUNKS=20; THREADS="${THREADS:-2}"
 # Calibration is not what is measured here (the file is): a few short windows keep it quick.
 WINDOWS="${WINDOWS:-4}"; CALIB_CTX="${CALIB_CTX:-128}"; FORMAT="${FORMAT:-q4_0}"

@@ -5,12 +5,8 @@
 # the same Persuasion chunks (ctx 512). llama.cpp runs with its exact attention (f32 KV cache, no
 # flash attention), the attention Whittle computes.
 #   Scripts/bench/kld_vs_llama.sh [CHUNKS] [TYPE...]      (default: 3 chunks, Q4_0 Q8_0)
-set -euo pipefail
-cd "$(dirname "$0")/../.."
-CACHE="${WHITTLE_CACHE:-$HOME/.cache/whittle}"
-BIN="${LLAMA_BIN:-$CACHE/llama.cpp-0.3.36/build/bin}"
-BASE="$CACHE/models/SmolLM2-135M-Instruct.Q4_1.gguf"
-TEXT=Data/text/austen_persuasion.txt
+source "$(dirname "$0")/llm_peer_paths.sh"
+BASE="$SMOL"
 CTX=512; CHUNKS="${1:-3}"; shift || true
 TYPES=("$@"); [ ${#TYPES[@]} -eq 0 ] && TYPES=(Q4_0 Q8_0)
 THREADS="${THREADS:-2}"

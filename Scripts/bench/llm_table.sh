@@ -6,12 +6,7 @@
 #   Scripts/bench/llm_table.sh [-c CHUNKS=20] [-w WINDOWS=128] [-o OUTDIR] [-m rtn,gptq,...] [--check-only]
 # Prints the markdown table; OUTDIR keeps the models, table.tsv and the logs. --check-only runs just
 # the llama-perplexity column over the rows OUTDIR/table.tsv already has.
-set -euo pipefail
-cd "$(dirname "$0")/../.."
-CACHE="${WHITTLE_CACHE:-$HOME/.cache/whittle}"
-BIN="${LLAMA_BIN:-$CACHE/llama.cpp-0.3.36/build/bin}"
-SMOL="$CACHE/models/SmolLM2-135M-Instruct.Q4_1.gguf"
-TEXT=Data/text/austen_persuasion.txt
+source "$(dirname "$0")/llm_peer_paths.sh"
 CHUNKS=20; WINDOWS=128; CHECK_ONLY=0; OUT="$CACHE/work/llm_table"; ONLY=""; THREADS="${THREADS:-2}"
 while [ $# -gt 0 ]; do
   case "$1" in

@@ -5,12 +5,7 @@
 # Needs the test models (Scripts/models/fetch.sh) and llama.cpp's llama-perplexity,
 # llama-completion and llama-quantize (Scripts/peers/llama_cpp.sh). SmolLM2 is also
 # requantized to Q8_0 and F16 with llama-quantize --allow-requantize, into the model cache.
-set -euo pipefail
-cd "$(dirname "$0")/../.."
-CACHE="${WHITTLE_CACHE:-$HOME/.cache/whittle}"
-MODELS="$CACHE/models"
-BIN="${LLAMA_BIN:-$CACHE/llama.cpp-0.3.36/build/bin}"
-TEXT=Data/text/austen_persuasion.txt
+source "$(dirname "$0")/llm_peer_paths.sh"
 CTX=512; CHUNKS=20; THREADS="${THREADS:-2}"; NTOK=32
 [ "${1:-}" = "--quick" ] && { CTX=128; CHUNKS=4; }
 for t in llama-perplexity llama-completion; do

@@ -41,11 +41,6 @@ enum AsymmetricInt4 {
         return out
     }
 
-    /// True when every block of a Q4_1 tensor has an integer zero point.
-    static func hasIntegerZeros(_ w: Tensor) -> Bool {
-        (try? zeros(w)) != nil
-    }
-
     /// compressed-tensors' `weight_zero_point` for asymmetric int4: (ceil(rows/8), groups) int32,
     /// row r's z (= zero point + 8) at bits 4·(r mod 8) of word (r / 8, group); padding rows are 0.
     static func packZeros(_ z: [UInt8], rows: Int, groups: Int) throws -> Tensor {

@@ -21,16 +21,6 @@ public enum CompressedTensors {
         var format: String { self == .int4 || self == .int4Asymmetric ? "pack-quantized" : "int-quantized" }
     }
 
-    /// The scheme a block tensor maps onto exactly, or nil (Q4_1 only when every block's zero is an integer).
-    static func scheme(for w: Tensor) -> Scheme? {
-        switch w.dtype {
-        case .q4_0: return .int4
-        case .q4_1: return w.rank == 2 && AsymmetricInt4.hasIntegerZeros(w) ? .int4Asymmetric : nil
-        case .q8_0: return .int8
-        default: return nil
-        }
-    }
-
     /// Why a block tensor `name` cannot be written in compressed-tensors form (and what to do instead).
     static func refusal(_ w: Tensor, name: String) -> String {
         let type = w.dtype.description.uppercased()
@@ -42,10 +32,18 @@ public enum CompressedTensors {
         return "tensor '\(name)' is \(type): compressed-tensors export holds Q4_0 (int4), Q4_1 with integer zero points (asymmetric int4, format=\"q4_1_zp\") and Q8_0 (int8) weights; requantize it or pass dequantize=\"f16\""
     }
 
-    /// The tensors that replace `<module>.weight` (rows, cols) stored as Q4_0, Q4_1 (integer zeros) or Q8_0.
-    static func compress(_ w: Tensor, module: String) throws -> [(name: String, tensor: Tensor)] {
-        guard w.rank == 2, let scheme = scheme(for: w) else {
-            throw ExportError(refusal(w, name: module + ".weight"))
+    /// The scheme and tensors that replace `<module>.weight` (rows, cols) stored as Q4_0, Q4_1 with
+    /// integer zeros, or Q8_0; nil for any other tensor (the caller refuses it or stores it in float).
+    static func compress(_ w: Tensor, module: String) throws -> (scheme: Scheme, tensors: [(name: String, tensor: Tensor)])? {
+        guard w.rank == 2 else { return nil }
+        let scheme: Scheme, zeros: [UInt8]?
+        switch w.dtype {
+        case .q4_0: scheme = .int4; zeros = nil
+        case .q4_1:
+            guard let z = try? AsymmetricInt4.zeros(w) else { return nil }
+            scheme = .int4Asymmetric; zeros = z
+        case .q8_0: scheme = .int8; zeros = nil
+        default: return nil
         }
         let rows = w.shape[0], cols = w.shape[1], groups = cols / 32
         let blockBytes = w.dtype.size
@@ -80,11 +78,11 @@ public enum CompressedTensors {
             let dims = shape.storage.bytes.assumingMemoryBound(to: Int64.self)
             dims[0] = Int64(rows); dims[1] = Int64(cols)
             var out: [(name: String, tensor: Tensor)] = [("\(module).weight_packed", packed), ("\(module).weight_scale", scale), ("\(module).weight_shape", shape)]
-            if scheme == .int4Asymmetric {
-                out.append(("\(module).weight_zero_point", try AsymmetricInt4.packZeros(try AsymmetricInt4.zeros(w), rows: rows, groups: groups)))
+            if let zeros {
+                out.append(("\(module).weight_zero_point", try AsymmetricInt4.packZeros(zeros, rows: rows, groups: groups)))
             }
-            return out
-        case .int8, .int8Channel:  // scheme(for:) gives .int8Channel for no ggml type: W8A8 goes through compressChannels
+            return (scheme, out)
+        case .int8, .int8Channel:  // no block type maps to .int8Channel: W8A8 goes through compressChannels
             let q = try Tensor(zeros: [rows, cols], dtype: .i8)
             let dst = q.storage.bytes
             for b in 0..<(rows * groups) {
@@ -92,7 +90,7 @@ public enum CompressedTensors {
                 scales[b] = block.loadUnaligned(as: UInt16.self)
                 (dst + b * 32).copyMemory(from: block + 2, byteCount: 32)
             }
-            return [("\(module).weight", q), ("\(module).weight_scale", scale)]
+            return (scheme, [("\(module).weight", q), ("\(module).weight_scale", scale)])
         }
     }
 

@@ -61,8 +61,8 @@ public enum HFExport {
                 continue
             }
             if options.compressedTensors, isProjection, let module {
-                if let scheme = CompressedTensors.scheme(for: t) {
-                    tensors += try CompressedTensors.compress(t, module: module)
+                if let (scheme, compressed) = try CompressedTensors.compress(t, module: module) {
+                    tensors += compressed
                     schemes[module] = scheme
                     continue
                 }

@@ -11,14 +11,12 @@ import WhittleTensor
 /// the next block's inputs. Peak memory: the windows' hidden states, one block's f32 weights
 /// and one Hessian per input group.
 public enum DecoderCalibration {
-    /// Bytes the run needs beyond the model itself, for the budget check and the log.
+    /// Bytes beyond the model for the drivers that keep a block's input and output states at once
+    /// (AWQ, SmoothQuant, quantize.mix): `CalibrationPlan`'s peak plus a second copy of the states.
     public static func plannedBytes(_ model: DecoderModel, windows: Int, tokens: Int, hessians: Bool) -> Int {
-        let s = model.spec
-        let states = 2 * windows * tokens * s.hidden * 4
-        let widest = max(s.hidden, s.ffn, s.heads * s.headDim)
-        let hessian = hessians ? 2 * widest * widest * 8 : widest * 8
-        let weights = 3 * s.ffn * s.hidden * 4
-        return states + hessian + weights
+        let plan = CalibrationPlan(model, windows: windows, tokens: tokens, blocks: model.blockCount, hessians: hessians,
+                                   outputBytesPerWeight: 0)
+        return plan.charged + plan.states
     }
 
     /// Limits of one run: how many blocks to process (a probe of memory and time on a large

@@ -83,8 +83,7 @@ public struct HessianAccumulator {
         return h
     }
 
-    /// Scales by 2/n and mirrors the upper triangle onto the lower (the GEMM's two triangles
-    /// may differ in their last bit), in place.
+    /// Scales by 2/n and mirrors the upper triangle (the only one `add` computes) onto the lower, in place.
     static func finish(_ h: inout [Float], cols n: Int, samples: Int) {
         guard h.count == n * n else { h = [Float](repeating: 0, count: n * n); return }
         let scale = samples == 0 ? 0 : Float(2 / Double(samples))

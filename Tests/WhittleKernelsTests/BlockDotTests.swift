@@ -144,7 +144,10 @@ final class BlockDotTests: XCTestCase {
         let types: [GGMLType] = [.f32, .f16, .bf16] + GGMLTestBlocks.blockTypes
         for t in types {
             let k = t.blockSize == 256 ? 512 : 96
-            for (m, n) in [(0, 5), (1, 0), (1, 1), (3, 7), (7, 33), (32, 65)] {
+            // f16/bf16 batches widen weight rows in tiles of up to 512 (GGMLMatmul.widenRows): 1100 rows
+            // on 2 threads make tiles of 512, 512 and 76, checked against rows taken one at a time below.
+            let wide = t == .f16 || t == .bf16 ? [(8, 1100)] : []
+            for (m, n) in [(0, 5), (1, 0), (1, 1), (3, 7), (7, 33), (32, 65)] + wide {
                 let w: [UInt8]
                 if t == .f32 { w = rng.floats(n * k).withUnsafeBytes { Array($0) } }
                 else if t == .f16 { w = rng.floats(n * k).map { Half.bits($0) }.withUnsafeBytes { Array($0) } }
@@ -165,6 +168,12 @@ final class BlockDotTests: XCTestCase {
                 for isa in KernelISA.supported {
                     let y = try run(isa, rows: m)
                     assertClose(y, reference, rel: 2e-5, scale: Float(k).squareRoot(), "\(t) \(isa) m=\(m) n=\(n)")
+                    if n == 1100 {
+                        for row in 0..<m {
+                            let single = try run(isa, rows: 1, from: row)
+                            assertClose(Array(y[row * n..<(row + 1) * n]), single, rel: 2e-5, scale: Float(k).squareRoot(), "\(t) \(isa) wide tiles, row \(row)")
+                        }
+                    }
                     if m > 1 && t != .f32 && t != .f16 && t != .bf16 {
                         let last = try run(isa, rows: 1, from: m - 1)
                         XCTAssertEqual(Array(y[(m - 1) * n..<m * n]).map(\.bitPattern), last.map(\.bitPattern), "\(t) \(isa): batch row vs single row")
